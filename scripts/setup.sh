@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Create .venv with Python 3.10 and install the pinned dependencies.
+# Idempotent: does nothing when the requirement files have not changed since the last install.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want="3.10"
+
+is_py310() {
+  "$1" -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 10) else 1)' >/dev/null 2>&1
+}
+
+find_python() {
+  local c
+  for c in "${PYTHON:-}" python3.10; do
+    [ -n "$c" ] || continue
+    if command -v "$c" >/dev/null 2>&1 && is_py310 "$(command -v "$c")"; then
+      command -v "$c"; return 0
+    fi
+  done
+  local root
+  root=$(pyenv root 2>/dev/null || echo "$HOME/.pyenv")
+  for c in "$root"/versions/3.10*/bin/python3.10; do
+    if [ -x "$c" ] && is_py310 "$c"; then echo "$c"; return 0; fi
+  done
+  return 1
+}
+
+stamp_of() {
+  cat requirements.txt requirements-dev.txt constraints.txt | sha256sum | cut -c1-16
+}
+
+stamp=".venv/.installed-$(stamp_of)"
+if [ -x .venv/bin/python ] && is_py310 .venv/bin/python && [ -f "$stamp" ]; then
+  exit 0
+fi
+
+if ! py=$(find_python); then
+  cat >&2 <<MSG
+ERROR: Keuzespiegel needs Python $want (Rasa 3.6 runs on Python 3.8-3.10 only).
+No python3.10 was found on PATH or in pyenv.
+Install it, then run the command again. For example:
+  pyenv install 3.10.13            # with pyenv
+  sudo apt-get install python3.10 python3.10-venv   # on Debian/Ubuntu where packaged
+Or point PYTHON at an interpreter: PYTHON=/path/to/python3.10 make test
+MSG
+  exit 1
+fi
+
+echo "setup: using $py"
+if [ ! -x .venv/bin/python ] || ! is_py310 .venv/bin/python; then
+  rm -rf .venv
+  "$py" -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --upgrade "pip==24.0"
+.venv/bin/python -m pip install --quiet -r requirements-dev.txt -c constraints.txt
+rm -f .venv/.installed-*
+touch "$stamp"
+echo "setup: dependencies installed in .venv"
