@@ -1,0 +1,21 @@
+# Keuzespiegel: few targets on purpose. See README.md.
+.PHONY: run test shell bench-nlu bench-dashboard
+
+run:
+	@scripts/setup.sh
+	@RASA_TELEMETRY_ENABLED=false .venv/bin/python -m bot run
+
+test:
+	@scripts/test.sh
+
+shell:
+	@scripts/setup.sh
+	@RASA_TELEMETRY_ENABLED=false .venv/bin/python -m bot shell
+
+bench-nlu:
+	@scripts/setup.sh
+	@RASA_TELEMETRY_ENABLED=false .venv/bin/python scripts/bench_nlu.py
+
+bench-dashboard:
+	@scripts/setup.sh
+	@RASA_TELEMETRY_ENABLED=false .venv/bin/python scripts/bench_dashboard.py
