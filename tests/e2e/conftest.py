@@ -1,0 +1,54 @@
+"""Start the real servers once for the end-to-end suite, on test ports with a throwaway database."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot import ROOT, servers, settings
+
+TEST_ENV = {
+    "RASA_PORT": "5105",
+    "ACTIONS_PORT": "5155",
+    "WEB_PORT": "8105",
+    "KEUZESPIEGEL_HOST": "localhost",
+    "KEUZESPIEGEL_DB_URL": "",
+    "KEUZESPIEGEL_CORS_ORIGINS": "",
+    "KEUZESPIEGEL_ADVISOR_TOKEN": "e2e-advisor-token-7f3a",
+    "KEUZESPIEGEL_RETENTION_DAYS": "30",
+    "RASA_TELEMETRY_ENABLED": "false",
+}
+
+
+@pytest.fixture(scope="session")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("keuzespiegel-e2e")
+
+
+@pytest.fixture(scope="session")
+def stack(data_dir: Path) -> Iterator[settings.Settings]:
+    """Action server, Rasa server and web server, running for the whole session."""
+    saved = {key: os.environ.get(key) for key in [*TEST_ENV, "KEUZESPIEGEL_DATA_DIR"]}
+    os.environ.update(TEST_ENV)
+    os.environ["KEUZESPIEGEL_DATA_DIR"] = str(data_dir)
+    config = settings.load()
+    if not any((ROOT / "models").glob("*.tar.gz")):
+        servers.train(config)
+    try:
+        with servers.running(config, log_dir=data_dir / "logs"):
+            yield config
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+@pytest.fixture(scope="session")
+def actions_only(stack: settings.Settings) -> settings.Settings:
+    """The action server is part of the stack; `rasa test` needs only that one."""
+    return stack
