@@ -1,0 +1,858 @@
+/*
+ * Keuzespiegel web chat widget. Vanilla JS, no dependencies, no build step.
+ *
+ * Embed with ONE script tag:
+ *   <script src="https://<server>/widget/keuzespiegel.js" data-bot-url="https://<rasa>"
+ *           data-workshop="" data-primary-color="#0b5394" data-title="Keuzespiegel" defer></script>
+ * The page URL may add ?workshop=CODE and ?demo=joost|luuk|tim.
+ *
+ * Talks to Rasa's REST channel (docs/architecture.md). All message text is rendered with
+ * textContent, never as HTML. The widget lives in an open shadow root so school site styles
+ * do not leak in (and ours do not leak out).
+ */
+(function () {
+  "use strict";
+
+  var script = document.currentScript || document.querySelector('script[src*="keuzespiegel.js"]');
+  if (!script || window.__keuzespiegelLoaded) {
+    return;
+  }
+  window.__keuzespiegelLoaded = true;
+
+  var REQUEST_TIMEOUT_MS = 15000;
+  var DEMO_DELAY_MS = 700;
+  var PERSONAS = ["joost", "luuk", "tim"];
+  var DEFAULT_PRIMARY = "#0b5394";
+  var SVG_NS = "http://www.w3.org/2000/svg";
+
+  var TEXT = {
+    launcher: "Chat met Keuzespiegel",
+    restart: "Opnieuw beginnen",
+    close: "Sluiten",
+    inputLabel: "Je bericht",
+    placeholder: "Typ je antwoord…",
+    send: "Verstuur",
+    typing: "Keuzespiegel typt…",
+    error: "Het lukt nu even niet om de chatbot te bereiken. Probeer het zo nog eens.",
+    retry: "Opnieuw proberen",
+    demo: "DEMO",
+    demoExplain: "antwoorden van ",
+    progress: function (index, total, phase) {
+      return "Vraag " + index + " van " + total + (phase ? " · " + phase : "");
+    },
+  };
+
+  // ---------- configuration ----------
+
+  var params = new URLSearchParams(window.location.search);
+  var baseUrl = new URL(".", script.src).href;
+  var botUrl = (script.getAttribute("data-bot-url") || "http://localhost:5005").replace(/\/+$/, "");
+  var title = script.getAttribute("data-title") || "Keuzespiegel";
+  var primary = validColor(script.getAttribute("data-primary-color")) || DEFAULT_PRIMARY;
+  var urlDemo = (params.get("demo") || "").toLowerCase();
+  var urlWorkshop = cleanWorkshop(params.get("workshop") || script.getAttribute("data-workshop") || "");
+  var STORAGE_KEY = "keuzespiegel:v1:" + botUrl;
+
+  function cleanWorkshop(code) {
+    code = String(code || "").trim().toUpperCase();
+    return /^[A-Z0-9_-]{1,32}$/.test(code) ? code : "";
+  }
+
+  function validColor(value) {
+    value = String(value || "").trim();
+    if (/^#[0-9a-fA-F]{6}$/.test(value)) return value.toLowerCase();
+    if (/^#[0-9a-fA-F]{3}$/.test(value)) {
+      return ("#" + value[1] + value[1] + value[2] + value[2] + value[3] + value[3]).toLowerCase();
+    }
+    return null;
+  }
+
+  // WCAG relative luminance and contrast ratio, used to pick readable text on the school's colour.
+  function luminance(hex) {
+    var rgb = [1, 3, 5].map(function (i) {
+      var c = parseInt(hex.slice(i, i + 2), 16) / 255;
+      return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4);
+    });
+    return 0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2];
+  }
+
+  function contrast(a, b) {
+    var la = luminance(a);
+    var lb = luminance(b);
+    return (Math.max(la, lb) + 0.05) / (Math.min(la, lb) + 0.05);
+  }
+
+  // ---------- state (sessionStorage) ----------
+
+  function newId() {
+    if (window.crypto && typeof window.crypto.randomUUID === "function") {
+      return window.crypto.randomUUID();
+    }
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    var hex = Array.prototype.map
+      .call(bytes, function (b) {
+        return (b + 0x100).toString(16).slice(1);
+      })
+      .join("");
+    return [hex.slice(0, 8), hex.slice(8, 12), hex.slice(12, 16), hex.slice(16, 20), hex.slice(20)].join("-");
+  }
+
+  function freshState(keep) {
+    return {
+      sender: newId(),
+      items: [],
+      progress: null,
+      started: false,
+      open: keep ? keep.open : false,
+      workshop: keep ? keep.workshop : "",
+      demo: keep ? keep.demo : "",
+    };
+  }
+
+  function loadState() {
+    try {
+      var raw = window.sessionStorage.getItem(STORAGE_KEY);
+      if (raw) {
+        var parsed = JSON.parse(raw);
+        if (parsed && typeof parsed.sender === "string" && Array.isArray(parsed.items)) {
+          return parsed;
+        }
+      }
+    } catch (e) {
+      /* storage blocked or corrupt: start fresh */
+    }
+    return freshState(null);
+  }
+
+  function saveState() {
+    try {
+      window.sessionStorage.setItem(
+        STORAGE_KEY,
+        JSON.stringify(state, function (key, value) {
+          return key.charAt(0) === "_" ? undefined : value; // DOM references stay out
+        })
+      );
+    } catch (e) {
+      /* private mode or full: the chat still works, it just is not restored */
+    }
+  }
+
+  var state = loadState();
+  if (urlWorkshop) state.workshop = urlWorkshop;
+  if (PERSONAS.indexOf(urlDemo) >= 0) state.demo = urlDemo;
+  saveState();
+
+  // ---------- DOM helpers ----------
+
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    if (attrs) {
+      Object.keys(attrs).forEach(function (key) {
+        if (attrs[key] !== null && attrs[key] !== undefined) node.setAttribute(key, attrs[key]);
+      });
+    }
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  function svg(tag, attrs, text) {
+    var node = document.createElementNS(SVG_NS, tag);
+    Object.keys(attrs || {}).forEach(function (key) {
+      node.setAttribute(key, String(attrs[key]));
+    });
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  function num(value) {
+    var n = Number(value);
+    if (!isFinite(n)) return 0;
+    return Math.min(1, Math.max(0, n));
+  }
+
+  function pct(value) {
+    return Math.round(num(value) * 100) + "%";
+  }
+
+  // ---------- build the widget ----------
+
+  var host = el("div", { id: "keuzespiegel-widget" });
+  var root = host.attachShadow({ mode: "open" });
+  var style = el("link", { rel: "stylesheet", href: baseUrl + "keuzespiegel.css" });
+  root.appendChild(style);
+
+  var onPrimary = contrast(primary, "#ffffff") >= 4.5 ? "#ffffff" : "#111111";
+  host.style.setProperty("--ks-primary", primary);
+  host.style.setProperty("--ks-on-primary", onPrimary);
+
+  var launcher = el("button", {
+    type: "button",
+    class: "ks-launcher",
+    "aria-expanded": "false",
+    "aria-controls": "ks-panel",
+    "data-testid": "launcher",
+  });
+  var icon = svg("svg", { viewBox: "0 0 24 24", width: 22, height: 22, "aria-hidden": "true", class: "ks-launcher-icon" });
+  icon.appendChild(
+    svg("path", {
+      d: "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z",
+      fill: "currentColor",
+    })
+  );
+  launcher.appendChild(icon);
+  launcher.appendChild(el("span", { class: "ks-launcher-text" }, TEXT.launcher));
+
+  var panel = el("section", {
+    id: "ks-panel",
+    class: "ks-panel",
+    role: "dialog",
+    "aria-modal": "false",
+    "aria-labelledby": "ks-title",
+    "data-testid": "panel",
+    hidden: "",
+  });
+
+  var header = el("header", { class: "ks-header" });
+  var titleBox = el("div", { class: "ks-title-box" });
+  titleBox.appendChild(el("h2", { id: "ks-title", class: "ks-title" }, title));
+  var progressLine = el("p", { class: "ks-progress", "data-testid": "progress" });
+  titleBox.appendChild(progressLine);
+  header.appendChild(titleBox);
+  var restartButton = el("button", { type: "button", class: "ks-restart", "data-testid": "restart" }, TEXT.restart);
+  header.appendChild(restartButton);
+  var closeButton = el("button", {
+    type: "button",
+    class: "ks-close",
+    "aria-label": TEXT.close,
+    "data-testid": "close",
+  });
+  closeButton.appendChild(el("span", { "aria-hidden": "true" }, "×"));
+  header.appendChild(closeButton);
+  panel.appendChild(header);
+
+  var demoBanner = el("p", { class: "ks-demo", "data-testid": "demo-banner", hidden: "" });
+  panel.appendChild(demoBanner);
+
+  var scroller = el("div", { class: "ks-scroller" });
+  var log = el("div", {
+    class: "ks-log",
+    role: "log",
+    "aria-live": "polite",
+    "aria-relevant": "additions",
+    "aria-label": "Gesprek",
+    "data-testid": "messages",
+  });
+  scroller.appendChild(log);
+  var typing = el("div", { class: "ks-typing", "data-testid": "typing", hidden: "" });
+  typing.appendChild(el("span", { class: "ks-sr-only" }, TEXT.typing));
+  for (var d = 0; d < 3; d++) typing.appendChild(el("span", { class: "ks-dot", "aria-hidden": "true" }));
+  scroller.appendChild(typing);
+  var errorBox = el("div", { class: "ks-error", role: "alert", "data-testid": "error", hidden: "" });
+  var errorText = el("p", null, TEXT.error);
+  var retryButton = el("button", { type: "button", class: "ks-retry", "data-testid": "retry" }, TEXT.retry);
+  errorBox.appendChild(errorText);
+  errorBox.appendChild(retryButton);
+  scroller.appendChild(errorBox);
+  panel.appendChild(scroller);
+
+  var form = el("form", { class: "ks-form", "data-testid": "form" });
+  form.setAttribute("novalidate", "");
+  var inputLabel = el("label", { for: "ks-input", class: "ks-sr-only" }, TEXT.inputLabel);
+  var input = el("input", {
+    id: "ks-input",
+    class: "ks-input",
+    type: "text",
+    autocomplete: "off",
+    maxlength: "1000",
+    placeholder: TEXT.placeholder,
+    "data-testid": "input",
+  });
+  var sendButton = el("button", { type: "submit", class: "ks-send", "data-testid": "send" }, TEXT.send);
+  form.appendChild(inputLabel);
+  form.appendChild(input);
+  form.appendChild(sendButton);
+  panel.appendChild(form);
+
+  root.appendChild(launcher);
+  root.appendChild(panel);
+
+  // ---------- rendering ----------
+
+  var busy = false;
+  var pending = null; // {message, display, unlocked: [items]} of the request that failed, for "Opnieuw proberen"
+  var demoAnswers = null;
+  var demoTimer = null;
+
+  function scrollToBottom() {
+    scroller.scrollTop = scroller.scrollHeight;
+  }
+
+  function renderProgress() {
+    var p = state.progress;
+    if (p && p.total) {
+      progressLine.textContent = TEXT.progress(p.index, p.total, p.phase);
+      progressLine.hidden = false;
+      progressLine.setAttribute("data-question", p.question || "");
+    } else {
+      progressLine.textContent = "";
+      progressLine.hidden = true;
+      progressLine.removeAttribute("data-question");
+    }
+  }
+
+  function renderDemoBanner() {
+    if (state.demo) {
+      var name = state.demo.charAt(0).toUpperCase() + state.demo.slice(1);
+      demoBanner.textContent = "";
+      demoBanner.appendChild(el("strong", null, TEXT.demo));
+      demoBanner.appendChild(document.createTextNode(" · " + TEXT.demoExplain + name));
+      demoBanner.hidden = false;
+    } else {
+      demoBanner.hidden = true;
+    }
+  }
+
+  function bubble(who, text) {
+    var row = el("div", { class: "ks-row ks-row-" + who });
+    var b = el("p", { class: "ks-bubble ks-" + who, "data-testid": who === "bot" ? "bot-message" : "user-message" });
+    if (who === "bot") b.appendChild(el("span", { class: "ks-sr-only" }, title + ": "));
+    else b.appendChild(el("span", { class: "ks-sr-only" }, "Jij: "));
+    b.appendChild(el("span", { class: "ks-text" }, text));
+    row.appendChild(b);
+    return row;
+  }
+
+  function renderButtons(item) {
+    var group = el("div", { class: "ks-quick", role: "group", "aria-label": "Kies een antwoord", "data-testid": "quick-replies" });
+    item.buttons.forEach(function (button, i) {
+      var b = el(
+        "button",
+        { type: "button", class: "ks-quick-reply", "data-testid": "quick-reply", "data-payload": button.payload },
+        button.title
+      );
+      b.disabled = !!item.used;
+      if (item.used && item.chosen === i) b.classList.add("ks-chosen");
+      b.addEventListener("click", function () {
+        if (item.used || busy) return;
+        send(button.payload, button.title, { buttons: item, chosen: i });
+      });
+      group.appendChild(b);
+    });
+    item._el = group;
+    return group;
+  }
+
+  function updateButtons(item) {
+    if (!item._el) return;
+    Array.prototype.forEach.call(item._el.querySelectorAll("button"), function (b, i) {
+      b.disabled = !!item.used;
+      b.classList.toggle("ks-chosen", !!item.used && item.chosen === i);
+    });
+  }
+
+  function renderItem(item) {
+    if (item.kind === "bot") return bubble("bot", item.text);
+    if (item.kind === "user") return bubble("user", item.text);
+    if (item.kind === "buttons") return renderButtons(item);
+    if (item.kind === "reveal") return renderReveal(item.data);
+    return null;
+  }
+
+  function appendItem(item) {
+    state.items.push(item);
+    var node = renderItem(item);
+    if (node) log.appendChild(node);
+    return node;
+  }
+
+  function renderAll() {
+    log.textContent = "";
+    state.items.forEach(function (item) {
+      var node = renderItem(item);
+      if (node) log.appendChild(node);
+    });
+    renderProgress();
+    renderDemoBanner();
+  }
+
+  // ---------- the reveal ----------
+
+  var FIT_TEXT = {
+    good: "Je antwoorden passen goed bij deze persona.",
+    weak: "Je antwoorden passen nog niet goed bij één persona. Deze persona komt het dichtst in de buurt.",
+    diffusion:
+      "Je antwoorden passen nog niet goed bij één persona: je bent nog aan het zoeken, en dat is helemaal prima.",
+  };
+
+  function renderReveal(data) {
+    var personaId = PERSONAS.indexOf(data.persona) >= 0 ? data.persona : null;
+    var card = el("article", { class: "ks-card", "data-testid": "persona-card", "data-persona": personaId || "" });
+
+    var top = el("div", { class: "ks-card-top" });
+    if (personaId) {
+      top.appendChild(
+        el("img", {
+          class: "ks-portrait",
+          src: baseUrl + "portraits/" + personaId + ".svg",
+          alt: "Tekening van " + (data.name || personaId),
+          width: "96",
+          height: "96",
+          "data-testid": "persona-portrait",
+        })
+      );
+    }
+    var heading = el("div", { class: "ks-card-heading" });
+    heading.appendChild(el("p", { class: "ks-card-kicker" }, "Jij lijkt het meest op"));
+    heading.appendChild(el("h3", { class: "ks-card-name", "data-testid": "persona-name" }, data.name || ""));
+    if (data.status_label) {
+      heading.appendChild(el("p", { class: "ks-status", "data-testid": "persona-status" }, data.status_label));
+    }
+    top.appendChild(heading);
+    card.appendChild(top);
+
+    var fit = FIT_TEXT[data.fit] ? data.fit : "weak";
+    card.appendChild(el("p", { class: "ks-fit ks-fit-" + fit, "data-testid": "persona-fit", "data-fit": fit }, FIT_TEXT[fit]));
+    if (data.status_explain) card.appendChild(el("p", { class: "ks-explain" }, data.status_explain));
+    var cardInfo = data.card || {};
+    if (cardInfo.intro) card.appendChild(el("p", { class: "ks-intro" }, cardInfo.intro));
+
+    card.appendChild(renderPlot(data));
+
+    if (Array.isArray(cardInfo.phases) && cardInfo.phases.length) {
+      var phases = el("div", { class: "ks-phases", "data-testid": "persona-phases" });
+      phases.appendChild(el("h4", null, "Zo ging het bij " + (data.name || "deze persona")));
+      cardInfo.phases.forEach(function (phase) {
+        var details = el("details", { class: "ks-phase", "data-testid": "persona-phase-" + (phase.id || "") });
+        details.appendChild(el("summary", null, phase.title || ""));
+        details.appendChild(el("p", null, phase.text || ""));
+        phases.appendChild(details);
+      });
+      card.appendChild(phases);
+    }
+    if (Array.isArray(cardInfo.next_steps) && cardInfo.next_steps.length) {
+      var steps = el("div", { class: "ks-steps", "data-testid": "persona-next-steps" });
+      steps.appendChild(el("h4", null, "Wat kun je nu doen?"));
+      var list = el("ul");
+      cardInfo.next_steps.forEach(function (step) {
+        list.appendChild(el("li", null, step));
+      });
+      steps.appendChild(list);
+      card.appendChild(steps);
+    }
+    if (data.demo) card.appendChild(el("p", { class: "ks-note" }, "Dit is een demo-gesprek."));
+    return card;
+  }
+
+  var PERSONA_COLORS = { joost: "#8a4500", luuk: "#1d6b35", tim: "#6a2c91" };
+  var YOU_COLOR = "#b3261e";
+
+  function renderPlot(data) {
+    // Plot area inside a 340 x 300 viewBox.
+    var L = 52, R = 326, T = 16, B = 246;
+    var W = R - L, H = B - T;
+    function px(x) {
+      return L + num(x) * W;
+    }
+    function py(y) {
+      return B - num(y) * H;
+    }
+
+    var figure = el("figure", { class: "ks-plot" });
+    var descId = "ks-plot-desc-" + Math.random().toString(36).slice(2, 8);
+    var plot = svg("svg", {
+      viewBox: "0 0 340 300",
+      role: "img",
+      "aria-labelledby": descId,
+      "data-testid": "plot",
+      class: "ks-plot-svg",
+    });
+
+    plot.appendChild(svg("rect", { x: L, y: T, width: W, height: H, class: "ks-plot-bg" }));
+    // Quadrant lines at 0.5.
+    plot.appendChild(svg("line", { x1: px(0.5), y1: T, x2: px(0.5), y2: B, class: "ks-plot-grid" }));
+    plot.appendChild(svg("line", { x1: L, y1: py(0.5), x2: R, y2: py(0.5), class: "ks-plot-grid" }));
+    // Axes.
+    plot.appendChild(svg("line", { x1: L, y1: B, x2: R, y2: B, class: "ks-plot-axis" }));
+    plot.appendChild(svg("line", { x1: L, y1: B, x2: L, y2: T, class: "ks-plot-axis" }));
+    plot.appendChild(svg("text", { x: L, y: B + 16, class: "ks-plot-tick", "text-anchor": "start" }, "weinig"));
+    plot.appendChild(svg("text", { x: R, y: B + 16, class: "ks-plot-tick", "text-anchor": "end" }, "veel"));
+    plot.appendChild(svg("text", { x: (L + R) / 2, y: B + 40, class: "ks-plot-label", "text-anchor": "middle", "data-testid": "plot-x-label" }, "Verkennen →"));
+    var yLabel = svg(
+      "text",
+      {
+        x: 0,
+        y: 0,
+        class: "ks-plot-label",
+        "text-anchor": "middle",
+        transform: "translate(18 " + (T + B) / 2 + ") rotate(-90)",
+        "data-testid": "plot-y-label",
+      },
+      "Vastleggen / zeker van je keuze →"
+    );
+    plot.appendChild(yLabel);
+
+    var ux = px(data.exploration);
+    var uy = py(data.commitment);
+    var doubt = num(data.reconsideration);
+    var ringR = 11 + doubt * 34;
+    // "Jij" sits above the twijfel ring, or below it near the top edge.
+    var youLabelY = uy - ringR - 5 < T + 12 ? uy + ringR + 15 : uy - ringR - 5;
+    var taken = [{ x1: ux - ringR, x2: ux + ringR, y1: uy - ringR, y2: uy + ringR }, { x1: ux - 14, x2: ux + 14, y1: youLabelY - 13, y2: youLabelY + 2 }];
+
+    function overlap(box) {
+      return taken.reduce(function (sum, t) {
+        var w = Math.min(box.x2, t.x2) - Math.max(box.x1, t.x1);
+        var h = Math.min(box.y2, t.y2) - Math.max(box.y1, t.y1);
+        return sum + (w > 0 && h > 0 ? w * h : 0);
+      }, 0);
+    }
+
+    function labelPlace(cx, cy, name) {
+      var w = 9 * String(name).length + 4;
+      var options = [
+        { x: cx + 11, y: cy + 5, anchor: "start", box: { x1: cx + 9, x2: cx + 11 + w, y1: cy - 9, y2: cy + 7 } },
+        { x: cx - 11, y: cy + 5, anchor: "end", box: { x1: cx - 11 - w, x2: cx - 9, y1: cy - 9, y2: cy + 7 } },
+        { x: cx, y: cy + 22, anchor: "middle", box: { x1: cx - w / 2, x2: cx + w / 2, y1: cy + 9, y2: cy + 25 } },
+        { x: cx, y: cy - 12, anchor: "middle", box: { x1: cx - w / 2, x2: cx + w / 2, y1: cy - 25, y2: cy - 9 } },
+      ].filter(function (o) {
+        return o.box.x1 >= L - 2 && o.box.x2 <= 338 && o.box.y1 >= 0 && o.box.y2 <= B;
+      });
+      // The first place without overlap, else the one that overlaps least.
+      var chosen = options.reduce(function (best, o) {
+        return best === null || overlap(o.box) < overlap(best.box) ? o : best;
+      }, null) || { x: cx + 11, y: cy + 5, anchor: "start", box: null };
+      if (chosen.box) taken.push(chosen.box);
+      return chosen;
+    }
+
+    var lines = [];
+    var personas = Array.isArray(data.personas) ? data.personas : [];
+    personas.forEach(function (p) {
+      if (!p || PERSONAS.indexOf(p.id) < 0) return;
+      var g = svg("g", { "data-testid": "plot-persona-" + p.id, class: "ks-plot-persona" });
+      var cx = px(p.exploration);
+      var cy = py(p.commitment);
+      var name = p.name || p.id;
+      g.appendChild(svg("circle", { cx: cx, cy: cy, r: 7, fill: PERSONA_COLORS[p.id], class: "ks-plot-dot" }));
+      var place = labelPlace(cx, cy, name);
+      g.appendChild(
+        svg("text", { x: place.x, y: place.y, "text-anchor": place.anchor, class: "ks-plot-name", fill: PERSONA_COLORS[p.id] }, name)
+      );
+      plot.appendChild(g);
+      lines.push(name + ": verkennen " + pct(p.exploration) + ", vastleggen " + pct(p.commitment));
+    });
+
+    var you = svg("g", {
+      "data-testid": "plot-you",
+      "data-exploration": num(data.exploration),
+      "data-commitment": num(data.commitment),
+      "data-reconsideration": doubt,
+      class: "ks-plot-you",
+    });
+    you.appendChild(svg("circle", { cx: ux, cy: uy, r: ringR, class: "ks-plot-doubt", "data-testid": "plot-twijfel" }));
+    you.appendChild(svg("circle", { cx: ux, cy: uy, r: 9, fill: YOU_COLOR, class: "ks-plot-you-dot" }));
+    you.appendChild(svg("text", { x: ux, y: youLabelY, "text-anchor": "middle", class: "ks-plot-you-label" }, "Jij"));
+    plot.appendChild(you);
+
+    var desc =
+      "Grafiek. Jij: verkennen " + pct(data.exploration) + ", vastleggen " + pct(data.commitment) +
+      ", twijfel " + pct(doubt) + ". " + lines.join(". ") + ".";
+    var title = svg("title", { id: descId }, desc);
+    plot.insertBefore(title, plot.firstChild);
+    figure.appendChild(plot);
+
+    var legend = el("figcaption", { class: "ks-legend", "data-testid": "plot-legend" });
+    var l1 = el("p");
+    l1.appendChild(el("span", { class: "ks-key ks-key-you", "aria-hidden": "true" }));
+    l1.appendChild(document.createTextNode("Jij: verkennen " + pct(data.exploration) + ", vastleggen " + pct(data.commitment)));
+    legend.appendChild(l1);
+    var l2 = el("p", { "data-testid": "plot-twijfel-legend" });
+    l2.appendChild(el("span", { class: "ks-key ks-key-doubt", "aria-hidden": "true" }));
+    l2.appendChild(
+      document.createTextNode(
+        "Stippelcirkel = twijfel: hoe vaak je je keuze opnieuw bekijkt. Hoe groter de cirkel, hoe meer twijfel. Jij: " + pct(doubt) + "."
+      )
+    );
+    legend.appendChild(l2);
+    var bar = el("div", { class: "ks-doubt-bar", "aria-hidden": "true" });
+    var fill = el("span", { class: "ks-doubt-fill" });
+    fill.style.width = Math.round(doubt * 100) + "%";
+    bar.appendChild(fill);
+    legend.appendChild(bar);
+    figure.appendChild(legend);
+    return figure;
+  }
+
+  // ---------- talking to Rasa ----------
+
+  function setBusy(value) {
+    busy = value;
+    typing.hidden = !value;
+    sendButton.disabled = value;
+    if (value) scrollToBottom();
+  }
+
+  function showError(show) {
+    errorBox.hidden = !show;
+    if (show) scrollToBottom();
+  }
+
+  function openButtonItems() {
+    return state.items.filter(function (item) {
+      return item.kind === "buttons" && !item.used;
+    });
+  }
+
+  /**
+   * Send one message. display: the pupil bubble text (null for the automatic "hoi").
+   * opts.buttons / opts.chosen: the quick-reply group that was clicked; opts.typed: text from the field.
+   */
+  function send(message, display, opts) {
+    opts = opts || {};
+    if (busy) return;
+    clearTimeout(demoTimer);
+    showError(false);
+    var locked = openButtonItems();
+    locked.forEach(function (item) {
+      item.used = true;
+      item.chosen = item === opts.buttons ? opts.chosen : null;
+      updateButtons(item);
+    });
+    var userItem = null;
+    if (display) {
+      userItem = { kind: "user", text: display };
+      appendItem(userItem);
+    }
+    state.started = true;
+    setBusy(true);
+    scrollToBottom();
+
+    var body = { sender: state.sender, message: message, metadata: {} };
+    if (state.workshop) body.metadata.workshop = state.workshop;
+    if (state.demo) body.metadata.demo = true;
+    var sender = state.sender;
+
+    var controller = typeof AbortController === "function" ? new AbortController() : null;
+    var timer = setTimeout(function () {
+      if (controller) controller.abort();
+    }, REQUEST_TIMEOUT_MS);
+
+    fetch(botUrl + "/webhooks/rest/webhook", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+      signal: controller ? controller.signal : undefined,
+      credentials: "omit",
+    })
+      .then(function (response) {
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        return response.json();
+      })
+      .then(function (replies) {
+        clearTimeout(timer);
+        if (sender !== state.sender) return; // restarted meanwhile
+        setBusy(false);
+        pending = null;
+        if (opts.typed !== undefined && input.value === opts.typed) input.value = "";
+        handleReplies(Array.isArray(replies) ? replies : []);
+      })
+      .catch(function () {
+        clearTimeout(timer);
+        if (sender !== state.sender) return;
+        setBusy(false);
+        // Undo: the message was not delivered. Remove its bubble, unlock the quick replies.
+        if (userItem) {
+          var i = state.items.indexOf(userItem);
+          if (i >= 0) state.items.splice(i, 1);
+          renderAll();
+        }
+        locked.forEach(function (item) {
+          item.used = false;
+          item.chosen = null;
+          updateButtons(item);
+        });
+        pending = { message: message, display: display, opts: opts };
+        saveState();
+        showError(true);
+      });
+    saveState();
+  }
+
+  function handleReplies(replies) {
+    var question = null;
+    var revealNode = null;
+    var firstNew = null;
+    replies.forEach(function (reply) {
+      if (!reply || typeof reply !== "object") return;
+      var node = null;
+      if (typeof reply.text === "string" && reply.text) {
+        node = appendItem({ kind: "bot", text: reply.text });
+        firstNew = firstNew || node;
+      }
+      if (Array.isArray(reply.buttons) && reply.buttons.length) {
+        var buttons = reply.buttons
+          .filter(function (b) {
+            return b && typeof b.payload === "string";
+          })
+          .map(function (b) {
+            return { title: String(b.title || b.payload), payload: b.payload };
+          });
+        if (buttons.length) appendItem({ kind: "buttons", buttons: buttons, used: false, chosen: null });
+      }
+      var custom = reply.custom;
+      if (custom && typeof custom === "object") {
+        if (custom.type === "question") {
+          question = custom;
+          var total = Number(custom.total) || 0;
+          var index = Math.max(1, Math.min(total, Number(custom.index) || 1)); // 1-based
+          state.progress = {
+            index: index,
+            total: total,
+            phase: String(custom.phase_title || ""),
+            question: String(custom.question || ""),
+          };
+        } else if (custom.type === "reveal") {
+          state.progress = null;
+          revealNode = appendItem({ kind: "reveal", data: custom });
+        }
+      }
+    });
+    renderProgress();
+    saveState();
+    if (revealNode) {
+      scroller.scrollTop = Math.max(0, revealNode.offsetTop - 8); // not scrollIntoView: it scrolls the page too
+    } else {
+      scrollToBottom();
+    }
+    if (state.demo && question) scheduleDemoAnswer(question);
+  }
+
+  // ---------- demo mode ----------
+
+  function loadDemoAnswers() {
+    if (demoAnswers) return Promise.resolve(demoAnswers);
+    return fetch(new URL("../api/demo/" + encodeURIComponent(state.demo), baseUrl).href, { credentials: "omit" })
+      .then(function (r) {
+        if (!r.ok) throw new Error("HTTP " + r.status);
+        return r.json();
+      })
+      .then(function (data) {
+        demoAnswers = (data && data.answers) || {};
+        return demoAnswers;
+      });
+  }
+
+  function optionOf(payload) {
+    var m = /"option"\s*:\s*"([^"]*)"/.exec(String(payload || ""));
+    return m ? m[1] : null;
+  }
+
+  function scheduleDemoAnswer(question) {
+    clearTimeout(demoTimer);
+    demoTimer = setTimeout(function () {
+      loadDemoAnswers()
+        .then(function (answers) {
+          var payload = answers[question.question];
+          if (!payload || busy) return;
+          // Click the matching quick reply when it is there, so the bubble shows its title.
+          var wanted = optionOf(payload);
+          var groups = openButtonItems();
+          var group = groups[groups.length - 1];
+          if (group) {
+            for (var i = 0; i < group.buttons.length; i++) {
+              var b = group.buttons[i];
+              if (b.payload === payload || (wanted && optionOf(b.payload) === wanted)) {
+                send(b.payload, b.title, { buttons: group, chosen: i });
+                return;
+              }
+            }
+          }
+          send(payload, wanted ? wanted.split(".").pop() : payload, {});
+        })
+        .catch(function () {
+          showError(true);
+        });
+    }, DEMO_DELAY_MS);
+  }
+
+  // ---------- open, close, restart ----------
+
+  function isOpen() {
+    return !panel.hidden;
+  }
+
+  function openPanel(focus) {
+    panel.hidden = false;
+    launcher.setAttribute("aria-expanded", "true");
+    host.classList.add("ks-is-open");
+    state.open = true;
+    saveState();
+    scrollToBottom();
+    if (focus !== false) input.focus();
+    if (!state.started && !busy) send("hoi", null, {});
+  }
+
+  function closePanel() {
+    panel.hidden = true;
+    launcher.setAttribute("aria-expanded", "false");
+    host.classList.remove("ks-is-open");
+    state.open = false;
+    saveState();
+    launcher.focus();
+  }
+
+  function restart() {
+    clearTimeout(demoTimer);
+    state = freshState(state);
+    state.open = true;
+    busy = false;
+    setBusy(false);
+    pending = null;
+    showError(false);
+    input.value = "";
+    renderAll();
+    saveState();
+    send("hoi", null, {});
+    input.focus();
+  }
+
+  launcher.addEventListener("click", function () {
+    if (isOpen()) closePanel();
+    else openPanel(true);
+  });
+  closeButton.addEventListener("click", closePanel);
+  restartButton.addEventListener("click", restart);
+  retryButton.addEventListener("click", function () {
+    if (!pending) {
+      showError(false);
+      return;
+    }
+    var p = pending;
+    // A retried button click: find the group again (it was unlocked by the failure).
+    send(p.message, p.display, p.opts);
+  });
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var text = input.value.trim();
+    if (!text || busy) return;
+    send(text, text, { typed: input.value });
+  });
+  panel.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") {
+      event.preventDefault();
+      closePanel();
+    }
+  });
+
+  function mount() {
+    document.body.appendChild(host);
+    renderAll();
+    if (state.open || state.demo) openPanel(false);
+  }
+
+  if (document.body) mount();
+  else document.addEventListener("DOMContentLoaded", mount);
+})();
