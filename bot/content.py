@@ -356,7 +356,9 @@ def _parse_question(c: _Checker, raw: Any, path: str, phase_id: str) -> Question
         stages = c.text_list(data["stages"], _join(path, "stages"))
         for i, stage in enumerate(stages):
             if stage not in STAGES:
-                raise c.fail(f"{_join(path, 'stages')}[{i}]", f"unknown stage (use one of {', '.join(STAGES)})")
+                raise c.fail(
+                    f"{_join(path, 'stages')}[{i}]", f"unknown stage (use one of {', '.join(STAGES)})"
+                )
     multi = data.get("multi", False)
     if not isinstance(multi, bool):
         raise c.fail(_join(path, "multi"), "expected true or false")

@@ -51,9 +51,11 @@ DONT_KNOW_PATTERNS: tuple[str, ...] = (
     "sla over",
     "overslaan",
 )
-YES_WORDS = frozenset({"ja", "jep", "jup", "yes", "yep", "ye", "jah", "jazeker", "jawel", "zeker", "klopt", "idd"})
+YES_WORDS = frozenset(
+    {"ja", "jep", "jup", "yes", "yep", "ye", "jah", "jazeker", "jawel", "zeker", "klopt", "idd"}
+)
 NO_WORDS = frozenset({"nee", "nope", "nah", "neuh", "neen", "no", "nein", "neej"})
-FILLER_WORDS = frozenset({"hoor", "joh", "hoor", "zeker", "wel", "echt", "dat", "klopt", "inderdaad", "ofc"})
+FILLER_WORDS = frozenset({"hoor", "joh", "zeker", "wel", "echt", "dat", "klopt", "inderdaad", "ofc"})
 
 # Spelling variants and chat slang, mapped to the form the patterns use.
 SLANG: dict[str, str] = {

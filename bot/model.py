@@ -28,7 +28,7 @@ from bot.content import (
 DIMENSION_WEIGHT = 1.0
 MOTIVE_WEIGHT = 0.15
 # Below this on both exploration and commitment a pupil is in Marcia's "diffusion" status.
-DIFFUSION_MAX = 0.4
+DIFFUSION_MAX = 0.42
 # A margin (runner-up distance minus best distance) below this is a weak fit.
 WEAK_MARGIN = 0.05
 
@@ -188,7 +188,8 @@ def score(answers: Answers, questionnaire: Questionnaire | None = None, stage: s
             mot_sum[key] += _clamp(q_mot[key], 0.0, cap)
 
     dims = {
-        key: (_clamp(0.5 + 0.5 * dim_sum[key] / dim_max[key]) if dim_max[key] > 0 else 0.5) for key in DIMENSIONS
+        key: (_clamp(0.5 + 0.5 * dim_sum[key] / dim_max[key]) if dim_max[key] > 0 else 0.5)
+        for key in DIMENSIONS
     }
     motives = {key: (_clamp(mot_sum[key] / mot_max[key]) if mot_max[key] > 0 else 0.0) for key in MOTIVES}
     return Scores(
