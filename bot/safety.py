@@ -21,6 +21,7 @@ Matching works on a normalised form of the text:
   "sucide", "depresief").
 """
 
+# ruff: noqa: E501  (the pattern table reads better with one rule per line)
 from __future__ import annotations
 
 import re
@@ -93,12 +94,23 @@ _WORD_FIXES_RAW = {
     "alemaal": "allemaal",
     "allemal": "allemaal",
     "zelfmoort": "zelfmoord",
+    "gwn": "gewoon",
+    "gewn": "gewoon",
+    "t": "het",
+    "kwil": "ik wil",
+    "kben": "ik ben",
+    "kvoel": "ik voel",
+    "kzie": "ik zie",
+    "khaat": "ik haat",
+    "kkan": "ik kan",
+    "kword": "ik word",
     "selfmoord": "zelfmoord",
 }
 
 _INTENSIFIERS = (
     r"(?:echt|zo|heel|erg|super|mega|gewoon|best|wel|enorm|ontzettend|kanker|kut|vet|ook|nu|toch|al|"
-    r"altijd|steeds|de hele tijd|elke dag|soms|vaak|nog|eigenlijk)"
+    r"altijd|steeds|de hele tijd|elke dag|soms|vaak|nog|eigenlijk|al weken|al maanden|al dagen|al een tijd|"
+    r"de laatste tijd|zelf)"
 )
 _I = rf"(?:{_INTENSIFIERS} )*"
 
@@ -107,15 +119,17 @@ _I = rf"(?:{_INTENSIFIERS} )*"
 _PATTERNS: list[tuple[str, str]] = [
     # suicide / wanting to be dead
     ("suicide", r"zelfmoord|zelf moord|zelfdoding|su[ie]?c[ie]?de|suizid|selfmoord|zelmoord|zelfmord"),
-    ("dead_wish", rf"\b(?:wil|wille|willen|wou|zou|wens|wenste|wil ik)\b (?:{_INTENSIFIERS} |graag |liefst |liever |ook )*(?:dood|doodgaan|sterven|dood gaan)\b(?! (?:saai|moe|simpel|makkelijk|normaal|leuk|gewoon werk))"),
+    ("dead_wish", rf"\b(?:wil|wille|willen|wou|zou|wens|wenste|wil ik)\b (?:{_INTENSIFIERS} |graag |liefst |liever |ook )*(?:dood|doodgaan|sterven|dood gaan)\b(?! (?:saai|moe|simpel|makkelijk|normaal|leuk|gewoon|graag|eenvoudig|van|gaan van|gaan aan))"),
+    ("dead_wish", r"\bdenk (?:\w+ ){0,2}(?:aan|over) (?:de dood|dood gaan|doodgaan|sterven|niet meer leven)\b|\bben er liever niet\b"),
     ("dead_wish", r"\b(?:was|ware|lag|ben) ik (?:maar|liever|toch maar) (?:dood|er niet|nooit geboren|er nooit)"),
     ("dead_wish", r"\bik wou dat ik (?:dood|er niet|nooit)"),
-    ("dead_wish", r"\bikwil(?:dood|doodgaan|sterven)\b|\bliever dood\b|\bwil sterven\b|\bdood willen\b|\bnooit (?:meer )?geboren\b"),
+    ("dead_wish", r"\bdood wil ik\b|\bikwil(?:dood|doodgaan|sterven)\b|\bliever dood\b|\bwil sterven\b|\bdood willen\b|\bnooit (?:meer )?geboren\b"),
     ("not_living", rf"\b(?:niet|geen zin|geen zin om) {_I}meer (?:te )?(?:leven|bestaan|ademen)\b"),
     ("not_living", rf"\b(?:er|hier) {_I}niet meer (?:wil )?(?:zijn|wezen|te zijn)\b"),
     ("not_living", r"\bniet meer wakker\b|\bnooit meer wakker\b|\bnooit meer (?:op )?(?:te )?word(?:en)? wakker"),
     ("not_living", rf"\bwil {_I}(?:ik )?{_I}verdwijnen\b|\bwil {_I}niet meer bestaan\b"),
-    ("not_living", rf"\b(?:ik )?wil {_I}niet meer\s*$"),
+    ("not_living", rf"\b(?:ik )?wil {_I}niet meer\s*$|\b(?:wil|kan) {_I}niet meer verder\b"),
+    ("not_living", r"\bgeen zin (?:meer )?in (?:het |mijn |dit )?leven\b"),
     ("not_living", rf"^(?:ik )?kan {_I}(?:het )?{_I}niet meer\s*$|\bik kan {_I}niet meer\s*$"),
     ("not_living", rf"\bkan het {_I}niet meer aan\b|\btrek het {_I}niet meer\b|\bho(?:ud|u|udt)? het {_I}niet meer vol\b"),
     ("end_it", r"\beind(?:e)? (?:aan|an) (?:maken|mijn leven|me leven|het leven|alles|mezelf)\b"),
@@ -131,19 +145,24 @@ _PATTERNS: list[tuple[str, str]] = [
     # self-harm
     ("self_harm", r"\bzelfbeschadig|\bzelf beschadig|\bself ?harm|\bcutting (?:my ?self)?"),
     ("self_harm", rf"\b(?:mezelf|me) {_I}(?:pijn|snij|snijden|krassen|kras|beschadigen|slaan|snijd)\b"),
-    ("self_harm", r"\b(?:snij|snijd|kras|sla|bijt|brand) (?:ik )?(?:in )?(?:mezelf|me|mijn armen|mijn arm|mijn benen|mijn polsen)\b"),
+    ("self_harm", rf"\b(?:snij|snijd|kras|sla|bijt|brand) (?:ik )?{_I}(?:in )?(?:mezelf|me|mijn armen|mijn arm|mijn benen|mijn been|mijn polsen|mijn pols)\b"),
+    ("self_harm", r"\b(?:mezelf|me) (?:wat|iets|pijn) (?:aan )?(?:te )?doen\b|\b(?:me|mezelf) van kant (?:te )?maken\b"),
     ("self_harm", r"\bsnijden in (?:mijn|me)\b|\bkrassen in (?:mijn|me)\b|\bin (?:mijn|me) (?:armen|arm|polsen|pols) (?:snij|kras)"),
     ("self_harm", r"\bdoe (?:mezelf|me) (?:pijn|wat aan|iets aan)\b"),
+    ("self_harm", r"\bmezelf (?:\w+ )?(?:gesneden|gekrast|pijn gedaan|beschadigd|geslagen)\b"),
+    ("end_it", r"\b(?:pillen|pilletjes|medicijnen) (?:verzameld|gespaard|opgespaard)\b"),
     # worthlessness / nobody cares
     ("worthless", r"\b(?:beter af|beter) zonder (?:me)\b|\bzonder (?:me) (?:is|zijn|zou|beter)"),
     ("worthless", r"\bniemand (?:zou |zal |gaat )?(?:me|mijn) (?:missen|mis)\b|\bniemand mist me\b"),
     ("worthless", r"\bniemand (?:geeft|houdt|hou|ziet|snapt|begrijpt|luistert) (?:om |van |naar )?me\b"),
-    ("worthless", r"\bniemand (?:wil|vindt|vind|mag) me\b"),
+    ("worthless", r"\bniemand (?:wil|vindt|vind|mag) (?:met )?me\b"),
+    ("worthless", r"\b(?:iedereen|allemaal)\b(?: \w+){0,3} (?:haat|haten) me\b"),
     ("worthless", r"\b(?:iedereen|allemaal|ze allemaal|de hele klas|mijn klas) (?:haat|haten|heeft een hekel aan|hebben een hekel aan) (?:me)\b"),
     ("worthless", r"\b(?:ik )?(?:haat|hate) (?:mezelf|me self|myself|mijn leven|my life|het leven)\b|\bhekel aan mezelf\b"),
     ("worthless", rf"\bik (?:ben|voel me) {_I}(?:waardeloos|niks waard|niets waard|een mislukkeling|een mislukking|overbodig|een last)\b"),
     ("worthless", r"\bik ben (?:voor )?(?:iedereen )?(?:alleen maar )?een last\b|\bik ben niks\s*$|\bik ben niemand\b"),
-    ("worthless", r"\bik heb niemand\b|\bniemand om mee te praten\b|\bik heb geen (?:echte )?vrienden\b|\bgeen enkele vriend\b"),
+    ("worthless", r"\bik heb niemand(?: meer)?\s*$|\bik heb niemand (?:meer|om|die|aan wie|waarmee)\b|\bniemand om mee te praten\b"),
+    ("worthless", r"\bik heb geen (?:echte )?vrienden(?: meer)?\s*$|\bik heb geen (?:echte )?vrienden (?:meer|en|want|omdat|op school)\b|\bgeen enkele vriend\b"),
     ("lonely", r"\beenzaam\b|\benzaam\b|\bvoel me (?:zo |heel |echt |erg )*alleen\b|\bben (?:zo |heel |echt |erg |altijd |helemaal )+alleen\b"),
     # meaninglessness
     ("pointless", r"\b(?:heeft|hoeft|heb) (?:allemaal |alles |het |echt )*geen zin meer\s*$|\b(?:heeft|hoeft) (?:het )?allemaal (?:echt )?geen zin\b|\bheeft (?:allemaal )?geen zin meer\b"),
@@ -153,20 +172,25 @@ _PATTERNS: list[tuple[str, str]] = [
     ("pointless", rf"\bzie het {_I}(?:niet|geen) {_I}(?:meer )?(?:zitten|zien)\b|\bzie het niet meer\b|\bgeen uitweg\b"),
     ("pointless", r"\bmijn leven is (?:echt |zo |gewoon )*(?:kut|klote|kanker|een hel|hel|zinloos|waardeloos|niks|shit|kapot|voorbij)\b"),
     ("pointless", r"\bklaar met (?:het |mijn |alles|dit )?(?:leven|alles|bestaan)\b|\bmoe van (?:het )?(?:leven|alles|bestaan)\b|\blevensmoe\b"),
+    ("pointless", r"\bklaar mee,? met alles\b|\b(?:zat|beu) (?:om te leven|van het leven)\b|\bhet leven (?:zat|beu)\b"),
+    ("pointless", r"\bleven (?:is )?niet (?:meer )?(?:leuk|de moeite)\b|\bvind het leven niet\b"),
     # feeling very bad
     ("feeling_bad", rf"\b(?:voel|voelt) (?:me|mezelf) {_I}(?:kut|klote|kanker|slecht|rot|ellendig|waardeloos|depressief|depri|leeg|kapot|verdrietig|ongelukkig|shit|naar|niet goed|verschrikkelijk|vreselijk|hopeloos|wanhopig|zwaar|down|super down|kut kut)\b"),
     ("feeling_bad", rf"\bhet gaat {_I}(?:slecht|kut|klote|kanker slecht|niet goed|rot|shit) met me\b|\bmet me gaat het {_I}(?:slecht|kut|klote|niet goed|rot)\b"),
     ("feeling_bad", r"\bdepres|\bdepri\b|\bdepressed\b|\bpaniekaanval|\bangstaanval|\bangststoornis\b"),
     ("feeling_bad", r"\b(?:huil|moet huilen|zit te huilen|lig te huilen)\b.{0,25}\b(?:elke dag|de hele tijd|alleen maar|steeds|elke avond|elke nacht|iedere dag|al dagen|altijd|heel vaak)\b"),
     ("feeling_bad", r"\bhuil (?:me |mezelf )?in slaap\b|\bkapot van binnen\b|\bvanbinnen kapot\b|\bvan binnen kapot\b|\bleeg van binnen\b|\bga er (?:echt )?kapot aan\b"),
+    ("feeling_bad", rf"\bik ben {_I}(?:zo|echt|heel|super|erg) down\b|\bzit (?:echt |zo |heel |super )*(?:diep|in een dip|in een diep dal|er doorheen)\b"),
     ("feeling_bad", r"\bik ben (?:zo |echt |heel )*(?:ongelukkig|wanhopig|hopeloos)\b|\bhopeloos\b|\bwanhopig\b"),
     ("feeling_bad", r"\balles is (?:echt |gewoon |zo )*(?:kut|klote|kanker|shit|zwart|donker|hopeloos)\b"),
     ("feeling_bad", r"\bstemmen in mijn hoofd\b|\bzwarte gedachten\b|\bdonkere gedachten\b|\bnare gedachten\b|\bgedachten over dood"),
     # bullying / abuse
-    ("bullying", r"\bgepest\b|\bpesten (?:me|mijn)\b|\bpest(?:en|t)? me\b|\bpesterij|\bcyberpest|\bgecyberpest"),
+    ("bullying", r"\b(?:word|wordt|werd|worden|ben|was|zijn) (?:\w+ ){0,4}gepest\b|^gepest\b|\bgepest (?:word|worden|door|op)\b|\bpesten (?:me|mijn)\b|\bpest(?:en|t)? me\b|\bpesterij|\bcyberpest|\bgecyberpest"),
     ("bullying", r"\b(?:lachen|lacht) me (?:altijd |steeds |elke dag |de hele tijd )?uit\b|\buitgelachen\b|\buitgescholden\b|\bbuitengesloten\b|\bgeintimideerd\b|\bbedreigd\b"),
     ("bullying", r"\b(?:slaan|slaat|schoppen|schopt|duwen|bedreigen) me\b|\bin elkaar geslagen\b|\bmishandeld\b|\bmisbruikt\b|\baangerand\b|\bverkracht\b"),
-    ("bullying", r"\bnudes? (?:van me )?(?:rond ?gestuurd|gedeeld|verspreid|gelekt)\b|\bchanteer|\bchantage\b"),
+    ("bullying", r"\bnudes? (?:van me )?(?:rond ?gestuurd|gedeeld|verspreid|gelekt)\b|chanteer|\bchantage\b"),
+    ("bullying", r"\b(?:word|wordt|werd|worden) (?:\w+ ){0,2}(?:geslagen|geschopt|mishandeld|bedreigd|gechanteerd|misbruikt)\b"),
+    ("bullying", r"\b(?:niet veilig|onveilig|bang) (?:thuis|op school)\b|\bthuis (?:niet veilig|onveilig)\b"),
     ("bullying", r"\bbully|\bbullied\b"),
     # hotline
     ("hotline", r"\b113\b|\bkindertelefoon\b|\bzelfmoordlijn\b"),
