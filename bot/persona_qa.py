@@ -61,16 +61,38 @@ def find_persona(text: str, personas: Mapping[str, Persona], entity: str | None 
     return None
 
 
+def _longest_match(words: list[str], entries: tuple[str, ...]) -> int:
+    """Length in words of the longest entry found in the message (0 if none)."""
+    best = 0
+    joined = " " + " ".join(words) + " "
+    for entry in entries:
+        parts = entry.split()
+        if len(parts) > 1:
+            if f" {' '.join(parts)} " in joined:
+                best = max(best, len(parts))
+        elif any(_similar(word, (entry,)) for word in words):
+            best = max(best, 1)
+    return best
+
+
 def find_topic(text: str, entity: str | None = None) -> str | None:
-    """The part of the story asked about; the first matching topic in the file's order wins, doubt first."""
+    """The part of the story asked about: the longest matching phrase wins; on a tie, doubt, then file order.
+
+    A phrase in the text beats the NLU's phase entity, which only sees single words.
+    """
     topics = load_topics()
-    if entity and entity in topics:
-        return entity
     words = _words(text)
-    for topic in ("doubt", *[t for t in topics if t != "doubt"]):
-        if any(_similar(word, topics[topic]) for word in words):
-            return topic
-    return None
+    order = ["doubt", *[t for t in topics if t != "doubt"]]
+    best_topic, best_len = None, 0
+    for topic in order:
+        length = _longest_match(words, topics[topic])
+        if length > best_len:
+            best_topic, best_len = topic, length
+    if best_len > 1 or (best_topic is None and entity in topics):
+        return best_topic or entity
+    if entity in topics:
+        return entity
+    return best_topic
 
 
 def answer(
