@@ -495,7 +495,7 @@ def _parse_persona(c: _Checker, data: dict[str, Any], questionnaire: Questionnai
     if status not in STATUSES:
         raise c.fail("status", f"unknown status (use one of {', '.join(STATUSES)})")
     label = c.text(c.get(data, "status_label", ""), "status_label", max_len=40)
-    if not 1 <= len(label.split()) <= 4:
+    if not 2 <= len(label.split()) <= 3:
         raise c.fail("status_label", "use two or three plain words")
 
     def floats(key: str, names: tuple[str, ...], kind: str) -> dict[str, float]:

@@ -67,7 +67,7 @@ class Scores:
     motives: dict[str, float]
     evidence: list[Evidence] = field(default_factory=list)
     stage: str | None = None
-    answered: int = 0
+    answered: int = 0  # content questions answered with a real option (the stage question not counted)
 
     def dimension(self, name: str) -> float:
         """Score of one dimension by name."""
@@ -164,7 +164,8 @@ def score(answers: Answers, questionnaire: Questionnaire | None = None, stage: s
         chosen = _selected(question, answers.get(question.id))
         if not chosen:
             continue
-        answered += 1
+        if question.id != STAGE_QUESTION:
+            answered += 1
         q_dim = dict.fromkeys(DIMENSIONS, 0.0)
         q_mot = dict.fromkeys(MOTIVES, 0.0)
         for option_id in chosen:
