@@ -41,6 +41,7 @@ LEFT JOIN events e
         OR e.action_name LIKE 'q\\_%' ESCAPE '\\')
 """
 
+_VALUE_TAIL = r'"value": (.*)}$'
 _WORKSHOP_FILTER = """
 WHERE sender_id IN (
     SELECT sender_id FROM events
@@ -75,6 +76,27 @@ def _slot_value(data: str | None) -> Any:
         return json.loads(data).get("value")
     except (ValueError, AttributeError):
         return None
+
+
+def _slot_values(data: pd.Series) -> list[Any]:
+    """Slot values of many events. Rasa writes `"value": ...}` last, so only that tail is parsed,
+    once per distinct tail (option ids repeat a lot); anything else gets a full parse."""
+    tails = data.str.extract(_VALUE_TAIL, expand=False)
+    cache: dict[str, Any] = {}
+    values = []
+    for raw, tail in zip(data, tails, strict=True):
+        if isinstance(tail, str):
+            if tail not in cache:
+                try:
+                    cache[tail] = json.loads(tail)
+                except ValueError:
+                    cache[tail] = _slot_value(raw)
+                    values.append(cache.pop(tail))
+                    continue
+            values.append(cache[tail])
+        else:
+            values.append(_slot_value(raw))
+    return values
 
 
 def _missing(value: Any) -> bool:
@@ -138,7 +160,7 @@ def load_conversations(
     senders = raw.drop_duplicates("sender_id")[["sender_id", "started", "last_event"]].set_index("sender_id")
     slots = raw.dropna(subset=["slot"]).sort_values("event_id")
     slots = slots.drop_duplicates(["sender_id", "slot"], keep="last")
-    slots = slots.assign(value=[_slot_value(d) for d in slots["data"]])
+    slots = slots.assign(value=_slot_values(slots["data"].astype(str)))
     wide = slots.pivot(index="sender_id", columns="slot", values="value")
     frame = senders.join(wide, how="left")
     persona_times = slots[slots["slot"] == "persona"].set_index("sender_id")["slot_time"]
