@@ -41,9 +41,7 @@ class ValidateQuestionnaireForm(FormValidationAction):
     ) -> list[str]:
         return flow.required_slots(tracker.slots)
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         requested = tracker.get_slot("requested_slot")
         filled = tracker.slots_to_validate()
         if not requested or requested not in filled:
@@ -80,9 +78,7 @@ class AskQuestion(Action):
     def name(self) -> str:
         return f"action_ask_{slot_for(self.question_id)}"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         prompt = flow.question_prompt(self.question_id, tracker.slots, _misunderstood(tracker))
         dispatcher.utter_message(text=prompt.text, buttons=prompt.buttons)
         dispatcher.utter_message(json_message=prompt.payload)
@@ -102,9 +98,7 @@ class ActionReveal(Action):
     def name(self) -> str:
         return "action_reveal"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         state = flow.State.from_slots(tracker.slots)
         reveal = build_reveal(state.model_answers(), state.stage, demo=bool(tracker.get_slot("demo")))
         for text in reveal.messages[:-1]:
@@ -125,9 +119,7 @@ class ActionExplainMatch(Action):
     def name(self) -> str:
         return "action_explain_match"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         if not tracker.get_slot("persona"):
             dispatcher.utter_message(response="utter_not_revealed_yet")
             return []
@@ -145,9 +137,7 @@ class ActionPersonaAnswer(Action):
     def name(self) -> str:
         return "action_persona_answer"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         text = (tracker.latest_message or {}).get("text") or ""
         dispatcher.utter_message(
             text=persona_qa.answer(
@@ -166,9 +156,7 @@ class ActionMeetPersona(Action):
     def name(self) -> str:
         return "action_meet_persona"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         personas = get_personas()
         text = (tracker.latest_message or {}).get("text") or ""
         named = persona_qa.find_persona(text, personas, next(tracker.get_latest_entity_values("persona"), None))
@@ -195,9 +183,7 @@ class ActionStartOver(Action):
     def name(self) -> str:
         return "action_start_over"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         dispatcher.utter_message(response="utter_start_over")
         events: list[EventType] = [SlotSet(slot_for(q.id), None) for q in get_questionnaire().questions]
         events += [SlotSet(slot, None) for slot in (*SCORE_SLOTS, *RESULT_SLOTS)]
@@ -211,9 +197,7 @@ class ActionSafety(Action):
     def name(self) -> str:
         return "action_safety"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         dispatcher.utter_message(response="utter_distress")
         return [ActiveLoop(None), SlotSet("requested_slot", None)]
 

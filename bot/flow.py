@@ -187,7 +187,9 @@ def question_prompt(
     else:
         text = question.text_for(state.stage)
 
-    buttons = [{"title": option.label, "payload": button_payload(question.id, option.id)} for option in question.options]
+    buttons = [
+        {"title": option.label, "payload": button_payload(question.id, option.id)} for option in question.options
+    ]
     buttons.append({"title": DONT_KNOW_LABEL, "payload": button_payload(question.id, DONT_KNOW)})
     payload = {
         "type": "question",

@@ -143,9 +143,7 @@ def build_reveal(
         "deciding": reasons(result),
         "card": {
             "intro": persona.intro,
-            "phases": [
-                {"id": phase.id, "title": phase.title, "text": phase.text} for phase in persona.phases
-            ],
+            "phases": [{"id": phase.id, "title": phase.title, "text": phase.text} for phase in persona.phases],
             "next_steps": list(persona.next_steps),
         },
         "demo": bool(demo),

@@ -113,7 +113,9 @@ def scenarios() -> dict[str, Callable[[Chat], None]]:
         "luuk_buttons": persona_path(buttons_for("luuk")),
         "tim_buttons": persona_path(buttons_for("tim")),
         "joost_free_text": persona_path(FREE_TEXT["joost"], after=["heeft joost ooit getwijfeld?", "waarom hij?"]),
-        "luuk_free_text": persona_path(FREE_TEXT["luuk"], after=["laat de anderen zien", "wat deed Tim na zijn studie?"]),
+        "luuk_free_text": persona_path(
+            FREE_TEXT["luuk"], after=["laat de anderen zien", "wat deed Tim na zijn studie?"]
+        ),
         "tim_free_text": persona_path(FREE_TEXT["tim"], after=["wie is luuk?", "bedankt!"]),
         "digressions": persona_path(
             with_interruptions(

@@ -13,6 +13,7 @@ from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.actions import (
+    ASK_ACTIONS,
     ActionExplainMatch,
     ActionMeetPersona,
     ActionPersonaAnswer,
@@ -21,7 +22,6 @@ from actions.actions import (
     ActionStartOver,
     ValidateQuestionnaireForm,
     ValidateSlotMappings,
-    ASK_ACTIONS,
 )
 from bot import ROOT
 from bot.content import get_personas, get_questionnaire, slot_for
