@@ -41,7 +41,7 @@ CSP = "; ".join(
 SECURITY_HEADERS = {
     "Content-Security-Policy": CSP,
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",  # "no-referrer" would make browsers send Origin: null on our own forms
     "Cache-Control": "no-store",
 }
 FAILURES_KEY = web.AppKey("dashboard_failures", dict)

@@ -192,14 +192,16 @@
       const max = Math.max(1, ...numbers);
       q.options.forEach((o, i) => {
         const y = i * rowHeight;
-        el("text", { x: 200, y: y + 22, "text-anchor": "end", class: "option" }, svg, shorten(o.label, 28));
+        const label = el("text", { x: 225, y: y + 22, "text-anchor": "end", class: "option" }, svg,
+          shorten(o.label, 25));
+        el("title", {}, label, o.label);
         if (typeof o.count === "number") {
-          const width = (o.count / max) * 260;
-          el("rect", { x: 210, y: y + 5, width: Math.max(width, 1), height: 24, rx: 4, class: "bar" }, svg);
-          el("text", { x: 218 + width, y: y + 23, class: "count" }, svg, o.count);
+          const width = (o.count / max) * 240;
+          el("rect", { x: 235, y: y + 5, width: Math.max(width, 1), height: 24, rx: 4, class: "bar" }, svg);
+          el("text", { x: 243 + width, y: y + 23, class: "count" }, svg, o.count);
         } else {
-          el("rect", { x: 210, y: y + 5, width: 14, height: 24, rx: 4, class: "bar-hidden" }, svg);
-          el("text", { x: 232, y: y + 23, class: "count hidden-count" }, svg, o.count);
+          el("rect", { x: 235, y: y + 5, width: 14, height: 24, rx: 4, class: "bar-hidden" }, svg);
+          el("text", { x: 257, y: y + 23, class: "count hidden-count" }, svg, o.count);
         }
       });
     }
