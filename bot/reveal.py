@@ -49,7 +49,7 @@ def why_text(persona: Persona, result: Match) -> str:
     found = reasons(result)
     if not found:
         return f"Je antwoorden lagen net iets dichter bij {persona.name} dan bij de anderen."
-    return f"Waarom {persona.name}? Omdat {_join(found)}."
+    return f"Waarom {persona.name}? Je lijkt op hem, want {_join(found)}."
 
 
 def path_text(persona: Persona) -> str:

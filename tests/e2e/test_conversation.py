@@ -62,7 +62,7 @@ def test_buttons_only_path_and_the_questions_after_the_reveal(stack: Settings, p
     assert reveal["persona"] == persona and reveal["fit"] == "good"
 
     replies = chat.send("waarom hij?")
-    assert f"Waarom {reveal['name']}? Omdat" in all_text(replies)
+    assert f"Waarom {reveal['name']}? Je lijkt op hem, want" in all_text(replies)
     replies = chat.send("wat deed Tim na zijn studie?")
     assert get_personas()["tim"].phase("first_job").text in all_text(replies)
     replies = chat.send("heeft joost ooit getwijfeld?")

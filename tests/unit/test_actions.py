@@ -215,7 +215,7 @@ def test_reveal_sets_the_persona_and_sends_the_payload(persona_id: str) -> None:
 def test_why_names_the_pupils_own_answers() -> None:
     slots = {**slots_for_persona("luuk"), "persona": "luuk"}
     _, messages = run(ActionExplainMatch(), make_tracker(slots, "waarom?", intent="ask_why"))
-    assert messages[0]["text"].startswith("Waarom Luuk? Omdat ")
+    assert messages[0]["text"].startswith("Waarom Luuk? Je lijkt op hem, want je ")
 
 
 def test_persona_questions_are_answered_from_the_cards() -> None:
