@@ -7,8 +7,9 @@ import os
 import signal
 import subprocess
 import sys
+import time
 
-from bot import ROOT, cli_workshop, settings, servers
+from bot import ROOT, cli_workshop, servers, settings
 
 
 def run_command(args: argparse.Namespace) -> int:
@@ -20,19 +21,29 @@ def run_command(args: argparse.Namespace) -> int:
     if removed:
         print(f"retention: removed {removed} conversation(s) older than {config.retention_days} days")
     print("Starting the action server, the Rasa server and the web server (about 30 s)...")
-    with servers.running(config, log_dir=config.data_dir / "logs"):
+    with servers.running(config, log_dir=config.data_dir / "logs") as stack:
         print()
         print(f"  Keuzespiegel is running. Open {config.web_url}/ in your browser.")
         print(f"  Rasa REST channel: {config.rasa_url}/webhooks/rest/webhook")
-        print(f"  Advisor dashboard: {config.web_url}/dashboard")
+        if config.advisor_token:
+            print(f"  Advisor dashboard: {config.web_url}/dashboard")
+        else:
+            print("  Advisor dashboard: off (set KEUZESPIEGEL_ADVISOR_TOKEN to turn it on)")
         print(f"  Logs: {config.data_dir / 'logs'}")
         print("  Press Ctrl-C to stop.")
+        signal.signal(signal.SIGTERM, _raise_interrupt)
         try:
-            signal.sigwait({signal.SIGINT, signal.SIGTERM})
+            while (dead := stack.first_exited()) is None:
+                time.sleep(1)
+            print(f"The {dead} process stopped unexpectedly; see {config.data_dir / 'logs' / dead}.log")
         except KeyboardInterrupt:
             pass
         print("Stopping...")
     return 0
+
+
+def _raise_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def shell_command(args: argparse.Namespace) -> int:

@@ -91,6 +91,10 @@ class Stack:
         self.procs[name] = proc
         wait_for(health, timeout, proc)
 
+    def first_exited(self) -> str | None:
+        """Name of a process that has exited, if any."""
+        return next((name for name, proc in self.procs.items() if proc.poll() is not None), None)
+
     def stop(self) -> None:
         for proc in reversed(list(self.procs.values())):
             if proc.poll() is None:
