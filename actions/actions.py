@@ -17,11 +17,11 @@ from bot.reveal import build_reveal, why_text
 
 FORM = "questionnaire_form"
 SCORE_SLOTS = ("exploration", "commitment", "reconsideration")
-RESULT_SLOTS = ("persona", "fit")
+RESULT_SLOTS = ("persona", "fit", "chat_state")
 AFTER_REVEAL_BUTTONS = [
     {"title": "Waarom hij?", "payload": "/ask_why"},
     {"title": "Ken je de andere twee?", "payload": "/meet_other"},
-    {"title": "Opnieuw beginnen", "payload": "/restart"},
+    {"title": "Opnieuw beginnen", "payload": "/start_over"},
 ]
 
 
@@ -109,6 +109,7 @@ class ActionReveal(Action):
         return [
             SlotSet("persona", reveal.persona_id),
             SlotSet("fit", reveal.match.fit),
+            SlotSet("chat_state", "revealed"),
             *[SlotSet(name, reveal.payload[name]) for name in SCORE_SLOTS],
         ]
 
@@ -199,7 +200,7 @@ class ActionSafety(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         dispatcher.utter_message(response="utter_distress")
-        return [ActiveLoop(None), SlotSet("requested_slot", None)]
+        return [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet("chat_state", "stopped")]
 
 
 class ValidateSlotMappings(ValidationAction):

@@ -240,7 +240,7 @@ def test_meet_the_other_two() -> None:
 
 def test_start_over_clears_answers_and_result_but_keeps_the_workshop() -> None:
     slots = {**slots_for_persona("tim"), "persona": "tim", "workshop": "K7M3QD"}
-    events, _ = run(ActionStartOver(), make_tracker(slots, "opnieuw", intent="restart"))
+    events, _ = run(ActionStartOver(), make_tracker(slots, "opnieuw", intent="start_over"))
     cleared = slot_events(events)
     assert cleared["persona"] is None and cleared["q_stage"] is None and cleared["exploration"] is None
     assert "workshop" not in cleared
@@ -250,6 +250,7 @@ def test_safety_stops_the_questionnaire() -> None:
     slots = {**empty_slots(), "q_stage": "klas3"}
     events, messages = run(ActionSafety(), make_tracker(slots, "ik wil dood", intent="distress", requested="q_profile"))
     assert ActiveLoop(None) in events and SlotSet("requested_slot", None) in events
+    assert SlotSet("chat_state", "stopped") in events
     assert messages[0]["response"] == "utter_distress"
 
 

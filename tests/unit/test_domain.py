@@ -25,13 +25,13 @@ def test_every_question_has_a_slot_an_ask_action_and_a_place_in_the_form() -> No
 
 
 def test_scores_and_persona_can_only_be_set_by_actions() -> None:
-    for slot in ("exploration", "commitment", "reconsideration", "persona", "fit", "workshop", "demo"):
+    for slot in ("exploration", "commitment", "reconsideration", "persona", "fit", "chat_state", "workshop", "demo"):
         assert DOMAIN["slots"][slot]["mappings"] == [{"type": "custom"}], slot
 
 
 def test_digressions_never_fill_an_answer() -> None:
     digressions = set(DOMAIN["slots"]["q_stage"]["mappings"][0]["not_intent"])
-    assert {"distress", "bot_challenge", "insult", "chitchat", "restart", "empty_message"} <= digressions
+    assert {"distress", "bot_challenge", "insult", "chitchat", "start_over", "empty_message"} <= digressions
     assert not digressions & {"inform", "affirm", "deny", "dont_know"}
 
 
