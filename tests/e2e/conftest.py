@@ -10,10 +10,12 @@ import pytest
 
 from bot import ROOT, servers, settings
 
+# E2E_PORT_OFFSET lets two test runs share a machine without port clashes.
+_OFFSET = int(os.environ.get("E2E_PORT_OFFSET", "0"))
 TEST_ENV = {
-    "RASA_PORT": "5105",
-    "ACTIONS_PORT": "5155",
-    "WEB_PORT": "8105",
+    "RASA_PORT": str(5105 + _OFFSET),
+    "ACTIONS_PORT": str(5155 + _OFFSET),
+    "WEB_PORT": str(8105 + _OFFSET),
     "KEUZESPIEGEL_HOST": "localhost",
     "KEUZESPIEGEL_DB_URL": "",
     "KEUZESPIEGEL_CORS_ORIGINS": "",
