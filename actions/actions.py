@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker, ValidationAction
-from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.events import ActionExecutionRejected, ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -49,13 +49,18 @@ class ValidateQuestionnaireForm(FormValidationAction):
 
         message = tracker.latest_message or {}
         question_id = requested.removeprefix("q_")
+        text = message.get("text") or ""
+        intent = (message.get("intent") or {}).get("name")
         turn = flow.handle_answer(
             current=question_id,
-            text=message.get("text") or "",
-            intent=(message.get("intent") or {}).get("name"),
+            text=text,
+            intent=intent,
             entities=message.get("entities") or [],
             slots=tracker.slots,
         )
+        if flow.is_digression(intent, text, turn.understood):
+            # Hand over to the digression rules; they answer and then ask this question again.
+            return [SlotSet(requested, None), ActionExecutionRejected(self.form_name())]
         updates: dict[str, Any] = {requested: None, **turn.updates}
         updates["misunderstood"] = 0.0 if turn.understood else float(_misunderstood(tracker) + 1)
         for note in turn.notes:

@@ -20,6 +20,64 @@ STAGE_QUESTION = "stage"
 OPTION_ENTITY = "option"
 
 
+# Intents that may interrupt a question. Questions to the bot interrupt whenever the message reads like a
+# question; social intents only when the message is no answer. Safety, starting over and empty messages never
+# reach the form at all (domain.yml keeps them out of the slot mappings).
+QUESTION_INTENTS = frozenset(
+    {
+        "ask_profiles",
+        "ask_open_days",
+        "ask_privacy",
+        "bot_challenge",
+        "help",
+        "ask_persona",
+        "meet_other",
+        "ask_why",
+        "out_of_scope",
+    }
+)
+SOCIAL_INTENTS = frozenset({"greet", "goodbye", "thanks", "chitchat", "insult"})
+QUESTION_WORDS = frozenset(
+    {
+        "wat",
+        "wie",
+        "hoe",
+        "waarom",
+        "welke",
+        "welk",
+        "wanneer",
+        "waar",
+        "ben",
+        "is",
+        "kan",
+        "kun",
+        "mag",
+        "moet",
+        "heb",
+        "heeft",
+        "doe",
+        "zijn",
+        "wil",
+        "vertel",
+        "leg",
+    }
+)
+
+
+def looks_like_question(text: str) -> bool:
+    words = text.strip().lower().split()
+    return "?" in text or bool(words and words[0] in QUESTION_WORDS)
+
+
+def is_digression(intent: str | None, text: str, understood: bool) -> bool:
+    """Whether a message during a question is a side step (answer it, then ask again) rather than an answer."""
+    if intent in QUESTION_INTENTS:
+        return looks_like_question(text) or not understood
+    if intent in SOCIAL_INTENTS:
+        return not understood
+    return False
+
+
 def encode(options: Iterable[str]) -> str:
     """Slot value for one or more chosen options."""
     return ",".join(options)

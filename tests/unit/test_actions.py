@@ -128,6 +128,28 @@ def test_nonsense_is_not_an_answer_and_counts_misunderstandings() -> None:
     assert slots["misunderstood"] == 0.0
 
 
+def test_a_question_to_the_bot_hands_over_to_the_digression_rules() -> None:
+    slots, _ = answer(empty_slots(), "stage", "student")
+    tracker = make_tracker(
+        slots,
+        "ben je een robot?",
+        intent="bot_challenge",
+        requested="q_hobbies_breadth",
+        filled={"q_hobbies_breadth": "ben je een robot?"},
+    )
+    events, _ = run(ValidateQuestionnaireForm(), tracker)
+    assert events[-1]["event"] == "action_execution_rejected"
+    assert slot_events(events) == {"q_hobbies_breadth": None}
+
+
+def test_an_answer_wins_over_a_social_or_misread_intent() -> None:
+    slots, _ = answer(empty_slots(), "stage", "student")
+    slots, _ = answer(slots, "extra_subjects", "ja wiskunde D, anders te makkelijk", intent="ask_profiles")
+    assert slots["q_extra_subjects"] == "challenge"
+    slots, _ = answer(slots, "hobbies_breadth", "haha van alles geprobeerd", intent="chitchat")
+    assert slots["q_hobbies_breadth"] == "many"
+
+
 def test_dont_know_is_an_answer_without_evidence() -> None:
     slots, _ = answer(empty_slots(), "stage", "student")
     before = {k: slots[k] for k in ("exploration", "commitment", "reconsideration")}
