@@ -167,7 +167,7 @@ _PATTERNS: list[tuple[str, str]] = [
     # meaninglessness
     ("pointless", r"\b(?:heeft|hoeft|heb) (?:allemaal |alles |het |echt )*geen zin meer\s*$|\b(?:heeft|hoeft) (?:het )?allemaal (?:echt )?geen zin\b|\bheeft (?:allemaal )?geen zin meer\b"),
     ("pointless", r"\b(?:allemaal|alles) (?:heeft|heeft echt) geen zin\b|\bleven (?:heeft|is) (?:geen zin|zinloos|niks waard|geen nut)\b|\balles is zinloos\b"),
-    ("pointless", r"\bwat (?:heeft|is) (?:het|alles|mijn leven|het leven|leven) (?:nog |eigenlijk |uberhaupt )*(?:voor )?(?:zin|nut)\b"),
+    ("pointless", r"\bwat (?:heeft|is) (?:alles|mijn leven|het leven|leven) (?:nog |eigenlijk |uberhaupt )*(?:voor )?(?:zin|nut)\b|\bwat heeft (?:het|alles) (?:allemaal )?nog (?:voor )?(?:zin|nut)\b"),
     ("pointless", r"\bnergens (?:meer )?zin (?:meer )?in\b|\bgeen reden (?:meer )?(?:om )?(?:te )?leven\b|\bno reason to live\b"),
     ("pointless", rf"\bzie het {_I}(?:niet|geen) {_I}(?:meer )?(?:zitten|zien)\b|\bzie het niet meer\b|\bgeen uitweg\b"),
     ("pointless", r"\bmijn leven is (?:echt |zo |gewoon )*(?:kut|klote|kanker|een hel|hel|zinloos|waardeloos|niks|shit|kapot|voorbij)\b"),
