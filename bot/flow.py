@@ -21,7 +21,7 @@ OPTION_ENTITY = "option"
 
 
 # Intents that may interrupt a question. Questions to the bot interrupt whenever the message reads like a
-# question; social intents only when the message is no answer. Safety, starting over and empty messages never
+# question; social intents (and starting over) only when the message is no answer. Safety and empty messages never
 # reach the form at all (domain.yml keeps them out of the slot mappings).
 QUESTION_INTENTS = frozenset(
     {
@@ -36,7 +36,7 @@ QUESTION_INTENTS = frozenset(
         "out_of_scope",
     }
 )
-SOCIAL_INTENTS = frozenset({"greet", "goodbye", "thanks", "chitchat", "insult"})
+SOCIAL_INTENTS = frozenset({"greet", "goodbye", "thanks", "chitchat", "insult", "start_over"})
 QUESTION_WORDS = frozenset(
     {
         "wat",
