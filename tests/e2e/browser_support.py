@@ -56,9 +56,11 @@ class Widget:
     page: Page
     url: str
     dialogs: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.page.on("dialog", self._on_dialog)
+        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
 
     def _on_dialog(self, dialog: Any) -> None:
         self.dialogs.append(dialog.message)
@@ -69,16 +71,33 @@ class Widget:
 
     def goto(self, query: str = "") -> None:
         self.page.goto(self.url.rstrip("/") + "/" + query)
-        expect(self.by("launcher")).to_be_visible()
+        expect(self.by("launcher")).to_be_attached()  # hidden on phones while the panel is open
 
     def open(self) -> None:
         if not self.by("panel").is_visible():
             self.by("launcher").click()
         expect(self.by("panel")).to_be_visible()
 
-    def wait_idle(self, timeout: float = TURN_TIMEOUT_MS) -> None:
-        """Wait until the bot answered (typing indicator gone) or the error box shows."""
+    def wait_idle(self, timeout: float = TURN_TIMEOUT_MS, ok: bool = True) -> None:
+        """Wait until the bot answered (typing indicator gone); with ok, also insist there was no error."""
         expect(self.by("typing")).to_be_hidden(timeout=timeout)
+        if ok:
+            expect(self.by("error")).to_be_hidden(timeout=1)
+
+    def stored(self) -> dict[str, Any]:
+        """The widget's saved conversation (sessionStorage)."""
+        return self.page.evaluate(
+            """() => {
+                const key = Object.keys(sessionStorage).find(k => k.startsWith("keuzespiegel:"));
+                return key ? JSON.parse(sessionStorage.getItem(key)) : {};
+            }"""
+        )
+
+    def colours(self, locator: Locator) -> tuple[str, str]:
+        """Computed text colour and background colour of an element."""
+        script = "e => [getComputedStyle(e).color, getComputedStyle(e).backgroundColor]"
+        text, background = locator.evaluate(script)
+        return text, background
 
     def bot_messages(self) -> list[str]:
         return self.page.locator("[data-testid=bot-message] .ks-text").all_inner_texts()
@@ -137,6 +156,9 @@ class Widget:
             question = self.question()
             assert question, f"no question and no reveal; bot said: {self.bot_messages()[-3:]}"
             assert question in answers, f"no typed answer for {question}; bot: {self.bot_messages()[-2:]}"
+            if asked and asked[-1] == question:
+                said = self.bot_messages()[-2:]
+                raise AssertionError(f"bot did not understand {answers[question]!r}: {said}")
             asked.append(question)
             count = len(self.user_messages())
             self.type(answers[question])

@@ -335,9 +335,12 @@
       );
       b.disabled = !!item.used;
       if (item.used && item.chosen === i) b.classList.add("ks-chosen");
-      b.addEventListener("click", function () {
+      b.addEventListener("click", function (event) {
         if (item.used || busy) return;
         send(button.payload, button.title, { buttons: item, chosen: i });
+        // The button is now disabled and loses focus; keyboard users go on in the text field.
+        // (Not after a tap: that would pop up the phone's keyboard.)
+        if (event.detail === 0) input.focus();
       });
       group.appendChild(b);
     });
@@ -368,7 +371,17 @@
     return node;
   }
 
+  function markReveal() {
+    panel.classList.toggle(
+      "ks-has-reveal",
+      state.items.some(function (item) {
+        return item.kind === "reveal";
+      })
+    );
+  }
+
   function renderAll() {
+    markReveal();
     log.textContent = "";
     state.items.forEach(function (item) {
       var node = renderItem(item);
@@ -391,6 +404,8 @@
     var personaId = PERSONAS.indexOf(data.persona) >= 0 ? data.persona : null;
     var card = el("article", { class: "ks-card", "data-testid": "persona-card", "data-persona": personaId || "" });
 
+    var main = el("div", { class: "ks-card-main" });
+    card.appendChild(main);
     var top = el("div", { class: "ks-card-top" });
     if (personaId) {
       top.appendChild(
@@ -411,13 +426,13 @@
       heading.appendChild(el("p", { class: "ks-status", "data-testid": "persona-status" }, data.status_label));
     }
     top.appendChild(heading);
-    card.appendChild(top);
+    main.appendChild(top);
 
     var fit = FIT_TEXT[data.fit] ? data.fit : "weak";
-    card.appendChild(el("p", { class: "ks-fit ks-fit-" + fit, "data-testid": "persona-fit", "data-fit": fit }, FIT_TEXT[fit]));
-    if (data.status_explain) card.appendChild(el("p", { class: "ks-explain" }, data.status_explain));
+    main.appendChild(el("p", { class: "ks-fit ks-fit-" + fit, "data-testid": "persona-fit", "data-fit": fit }, FIT_TEXT[fit]));
+    if (data.status_explain) main.appendChild(el("p", { class: "ks-explain" }, data.status_explain));
     var cardInfo = data.card || {};
-    if (cardInfo.intro) card.appendChild(el("p", { class: "ks-intro" }, cardInfo.intro));
+    if (cardInfo.intro) main.appendChild(el("p", { class: "ks-intro" }, cardInfo.intro));
 
     card.appendChild(renderPlot(data));
 
@@ -498,9 +513,28 @@
     var uy = py(data.commitment);
     var doubt = num(data.reconsideration);
     var ringR = 11 + doubt * 34;
-    // "Jij" sits above the twijfel ring, or below it near the top edge.
-    var youLabelY = uy - ringR - 5 < T + 12 ? uy + ringR + 15 : uy - ringR - 5;
-    var taken = [{ x1: ux - ringR, x2: ux + ringR, y1: uy - ringR, y2: uy + ringR }, { x1: ux - 14, x2: ux + 14, y1: youLabelY - 13, y2: youLabelY + 2 }];
+    var personas = (Array.isArray(data.personas) ? data.personas : []).filter(function (p) {
+      return p && PERSONAS.indexOf(p.id) >= 0;
+    });
+    // Boxes already used in the plot: the ring, the persona dots, then the labels as they are placed.
+    var taken = [{ x1: ux - ringR, x2: ux + ringR, y1: uy - ringR, y2: uy + ringR }];
+    personas.forEach(function (p) {
+      taken.push({ x1: px(p.exploration) - 9, x2: px(p.exploration) + 9, y1: py(p.commitment) - 9, y2: py(p.commitment) + 9 });
+    });
+
+    function inside(box) {
+      return box.x1 >= L - 2 && box.x2 <= 338 && box.y1 >= 0 && box.y2 <= B;
+    }
+
+    // "Jij" goes above, below, right or left of the ring: the first place clear of the dots.
+    var youSpots = [
+      { x: ux, y: uy - ringR - 5, anchor: "middle", box: { x1: ux - 14, x2: ux + 14, y1: uy - ringR - 19, y2: uy - ringR - 2 } },
+      { x: ux, y: uy + ringR + 16, anchor: "middle", box: { x1: ux - 14, x2: ux + 14, y1: uy + ringR + 2, y2: uy + ringR + 19 } },
+      { x: ux + ringR + 4, y: uy + 5, anchor: "start", box: { x1: ux + ringR + 2, x2: ux + ringR + 32, y1: uy - 10, y2: uy + 7 } },
+      { x: ux - ringR - 4, y: uy + 5, anchor: "end", box: { x1: ux - ringR - 32, x2: ux - ringR - 2, y1: uy - 10, y2: uy + 7 } },
+    ].filter(function (o) {
+      return inside(o.box);
+    });
 
     function overlap(box) {
       return taken.reduce(function (sum, t) {
@@ -510,6 +544,11 @@
       }, 0);
     }
 
+    var youSpot = youSpots.reduce(function (best, o) {
+      return best === null || overlap(o.box) < overlap(best.box) ? o : best;
+    }, null) || { x: ux, y: uy - ringR - 5, anchor: "middle", box: null };
+    if (youSpot.box) taken.push(youSpot.box);
+
     function labelPlace(cx, cy, name) {
       var w = 9 * String(name).length + 4;
       var options = [
@@ -518,7 +557,7 @@
         { x: cx, y: cy + 22, anchor: "middle", box: { x1: cx - w / 2, x2: cx + w / 2, y1: cy + 9, y2: cy + 25 } },
         { x: cx, y: cy - 12, anchor: "middle", box: { x1: cx - w / 2, x2: cx + w / 2, y1: cy - 25, y2: cy - 9 } },
       ].filter(function (o) {
-        return o.box.x1 >= L - 2 && o.box.x2 <= 338 && o.box.y1 >= 0 && o.box.y2 <= B;
+        return inside(o.box);
       });
       // The first place without overlap, else the one that overlaps least.
       var chosen = options.reduce(function (best, o) {
@@ -529,9 +568,7 @@
     }
 
     var lines = [];
-    var personas = Array.isArray(data.personas) ? data.personas : [];
     personas.forEach(function (p) {
-      if (!p || PERSONAS.indexOf(p.id) < 0) return;
       var g = svg("g", { "data-testid": "plot-persona-" + p.id, class: "ks-plot-persona" });
       var cx = px(p.exploration);
       var cy = py(p.commitment);
@@ -554,7 +591,7 @@
     });
     you.appendChild(svg("circle", { cx: ux, cy: uy, r: ringR, class: "ks-plot-doubt", "data-testid": "plot-twijfel" }));
     you.appendChild(svg("circle", { cx: ux, cy: uy, r: 9, fill: YOU_COLOR, class: "ks-plot-you-dot" }));
-    you.appendChild(svg("text", { x: ux, y: youLabelY, "text-anchor": "middle", class: "ks-plot-you-label" }, "Jij"));
+    you.appendChild(svg("text", { x: youSpot.x, y: youSpot.y, "text-anchor": youSpot.anchor, class: "ks-plot-you-label" }, "Jij"));
     plot.appendChild(you);
 
     var desc =
@@ -721,6 +758,7 @@
       }
     });
     renderProgress();
+    markReveal();
     saveState();
     if (revealNode) {
       scroller.scrollTop = Math.max(0, revealNode.offsetTop - 8); // not scrollIntoView: it scrolls the page too
@@ -773,6 +811,7 @@
           send(payload, wanted ? wanted.split(".").pop() : payload, {});
         })
         .catch(function () {
+          pending = { demoQuestion: question };
           showError(true);
         });
     }, DEMO_DELAY_MS);
@@ -831,7 +870,13 @@
       return;
     }
     var p = pending;
-    // A retried button click: find the group again (it was unlocked by the failure).
+    pending = null;
+    if (p.demoQuestion) {
+      showError(false);
+      scheduleDemoAnswer(p.demoQuestion);
+      return;
+    }
+    // The same message again; a clicked quick-reply group was unlocked by the failure and is locked again.
     send(p.message, p.display, p.opts);
   });
   form.addEventListener("submit", function (event) {
@@ -843,6 +888,13 @@
   panel.addEventListener("keydown", function (event) {
     if (event.key === "Escape") {
       event.preventDefault();
+      event.stopPropagation();
+      closePanel();
+    }
+  });
+  // Esc also closes when focus fell back to the page body (e.g. a used quick reply got disabled).
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && isOpen() && (document.activeElement === document.body || !document.activeElement)) {
       closePanel();
     }
   });

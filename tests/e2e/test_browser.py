@@ -1,0 +1,366 @@
+"""The web chat widget in a real browser (Debian's Chromium) against the real servers (`stack` fixture)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Route, expect, sync_playwright
+
+from bot import ROOT
+from bot.content import get_personas, get_questionnaire
+from bot.settings import Settings
+from tests.e2e.browser_support import (
+    DESKTOP,
+    PHONE,
+    Widget,
+    contrast_ratio,
+    first,
+    launch,
+    parse_rgb,
+    widget_page,
+)
+
+pytestmark = pytest.mark.e2e
+
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+WEBHOOK = "**/webhooks/rest/webhook"
+ERROR_TEXT = "Het lukt nu even niet om de chatbot te bereiken. Probeer het zo nog eens."
+PROGRESS = re.compile(r"^Vraag \d+ van \d+ · \S.*$")
+
+# Typed answers in a pupil's own words that the bot should read as Joost's way of choosing.
+JOOST_TYPED = {
+    "stage": "ik studeer al, eerste jaar",
+    "hobbies_breadth": "ik deed jarenlang hetzelfde, altijd voetbal",
+    "hobbies_technical": "ja, vooral lego en robots bouwen",
+    "profile": "NT natuurlijk, dat was meteen duidelijk",
+    "extra_subjects": "nee, geen extra vakken",
+    "open_days": "maar eentje",
+    "open_days_kind": "alleen technische studies",
+    "studies_considered": "alleen werktuigbouwkunde, dat stond vast",
+    "doubt": "nee, nooit getwijfeld",
+    "first_year_doubt": "nee, het klopte meteen",
+    "what_matters": "de techniek zelf, hoe dingen werken",
+    "future": "ja, ik word ingenieur, dat weet ik al heel lang",
+}
+
+
+@pytest.fixture(scope="module")
+def browser(stack: Settings) -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        chromium = launch(playwright)
+        yield chromium
+        chromium.close()
+
+
+def demo_answers(persona: str) -> dict[str, Any]:
+    return dict(get_personas()[persona].demo_answers)
+
+
+def option_label(question: str, option: str) -> str:
+    return next(o.label for o in get_questionnaire().question(question).options if o.id == option)
+
+
+def reveal_payload(widget: Widget) -> dict[str, Any]:
+    reveals = [item["data"] for item in widget.stored()["items"] if item["kind"] == "reveal"]
+    assert len(reveals) == 1
+    return reveals[0]
+
+
+def screenshot(widget: Widget, name: str) -> None:
+    """Save docs/screenshots/<name> with the chat scrolled to the top of the persona card."""
+    widget.page.locator(".ks-scroller").evaluate(
+        "(s) => { s.scrollTop = s.querySelector('[data-testid=persona-card]').offsetTop - 8; }"
+    )
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    widget.page.screenshot(path=str(SCREENSHOTS / name))
+
+
+def check_reveal(widget: Widget, persona: str, screenshot_name: str | None = None) -> dict[str, Any]:
+    """The persona card and the plot are there, readable and agree with the bot's reveal payload."""
+    card = widget.by("persona-card")
+    expect(card).to_be_visible()
+    expect(widget.by("persona-portrait")).to_be_visible()
+    if screenshot_name:
+        screenshot(widget, screenshot_name)
+    expect(card).to_have_attribute("data-persona", persona)
+    payload = reveal_payload(widget)
+    assert payload["persona"] == persona
+    expect(widget.by("persona-name")).to_have_text(get_personas()[persona].name)
+    portrait = widget.by("persona-portrait")
+    expect(portrait).to_be_visible()
+    assert portrait.evaluate("img => img.complete && img.naturalWidth > 0"), "portrait did not load"
+    expect(widget.by("persona-status")).to_have_text(payload["status_label"])
+    fit = widget.by("persona-fit")
+    expect(fit).to_have_attribute("data-fit", payload["fit"])
+    if payload["fit"] != "good":
+        expect(fit).to_contain_text("past nog niet goed bij één persona")
+    phases = card.locator("details")
+    assert phases.count() == len(payload["card"]["phases"]) > 0
+    phases.first.locator("summary").click()
+    expect(phases.first.locator("p")).to_be_visible()
+
+    plot = widget.by("plot")
+    expect(plot).to_be_visible()
+    expect(widget.by("plot-x-label")).to_have_text("Verkennen →")
+    expect(widget.by("plot-y-label")).to_have_text("Vastleggen / zeker van je keuze →")
+    for other in ("joost", "luuk", "tim"):
+        expect(widget.by(f"plot-persona-{other}")).to_contain_text(get_personas()[other].name)
+    you = widget.by("plot-you")
+    expect(you).to_contain_text("Jij")
+    for key in ("exploration", "commitment", "reconsideration"):
+        assert float(you.get_attribute(f"data-{key}")) == pytest.approx(payload[key], abs=1e-6)
+    # The pupil's dot sits where the numbers say: x grows with exploration, y (up) with commitment.
+    dot = you.locator("circle.ks-plot-you-dot")
+    cx, cy = float(dot.get_attribute("cx")), float(dot.get_attribute("cy"))
+    assert cx == pytest.approx(52 + payload["exploration"] * 274, abs=0.5)
+    assert cy == pytest.approx(246 - payload["commitment"] * 230, abs=0.5)
+    ring = float(widget.by("plot-twijfel").get_attribute("r"))
+    assert ring == pytest.approx(11 + payload["reconsideration"] * 34, abs=0.5)
+    expect(widget.by("plot-twijfel-legend")).to_contain_text("twijfel")
+    expect(widget.by("plot-twijfel-legend")).to_contain_text(f"{round(payload['reconsideration'] * 100)}%")
+    return payload
+
+
+def no_horizontal_scroll(widget: Widget, width: int) -> None:
+    page_width = widget.page.evaluate("document.documentElement.scrollWidth")
+    assert page_width <= width, f"page is {page_width}px wide at a {width}px viewport"
+    inner = widget.page.locator(".ks-scroller").evaluate("e => [e.scrollWidth, e.clientWidth]")
+    assert inner[0] <= inner[1], f"chat content overflows sideways: {inner}"
+    box = widget.by("panel").bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width + 0.5
+
+
+def test_buttons_only_to_reveal_joost(browser: Browser, stack: Settings) -> None:
+    """(a) Buttons only, with Joost's demo answers: the card and the plot show Joost and the scores."""
+    with widget_page(browser, stack.web_url, DESKTOP) as widget:
+        widget.goto()
+        widget.open()
+        widget.wait_idle()
+        assert widget.bot_messages(), "the bot did not greet"
+        expect(widget.by("progress")).to_have_text(PROGRESS)
+        first_question = widget.question()
+        widget.play_buttons(demo_answers("joost"))
+        check_reveal(widget, "joost", "reveal-desktop.png")
+        # Every quick reply that was used is locked, and the pupil's bubbles show the button titles.
+        assert widget.page.locator("[data-testid=quick-reply].ks-chosen:not([disabled])").count() == 0
+        stage_title = option_label(first_question, first(demo_answers("joost")[first_question]))
+        assert widget.user_messages()[0] == stage_title
+        assert widget.errors == []
+
+
+def test_typed_conversation_to_reveal(browser: Browser, stack: Settings) -> None:
+    """(b) Typing free Dutch text only leads to Joost as well."""
+    with widget_page(browser, stack.web_url, DESKTOP) as widget:
+        widget.goto()
+        widget.open()
+        asked = widget.play_text(JOOST_TYPED)
+        assert asked[0] == "stage"
+        check_reveal(widget, "joost")
+        assert widget.user_messages()[: len(asked)] == [JOOST_TYPED[q] for q in asked]
+        assert widget.errors == []
+
+
+def test_reload_keeps_the_conversation(browser: Browser, stack: Settings) -> None:
+    """(c) A reload mid-conversation restores the transcript and the same conversation goes on."""
+    answers = demo_answers("tim")
+    with widget_page(browser, stack.web_url, PHONE) as widget:
+        widget.goto()
+        widget.open()
+        for _ in range(3):
+            widget.wait_idle()
+            question = widget.question()
+            assert question
+            widget.click_option(question, first(answers[question]))
+        widget.wait_idle()
+        before_bot, before_user = widget.bot_messages(), widget.user_messages()
+        sender, question = widget.stored()["sender"], widget.question()
+        progress = widget.by("progress").inner_text()
+
+        widget.page.reload()
+        expect(widget.by("panel")).to_be_visible()
+        assert widget.bot_messages() == before_bot
+        assert widget.user_messages() == before_user
+        assert widget.stored()["sender"] == sender
+        expect(widget.by("progress")).to_have_text(progress)
+        assert widget.question() == question
+        # Used quick replies stay locked; only the open question's replies can be clicked.
+        assert widget.page.locator("[data-testid=quick-reply][disabled]").count() >= 3
+        widget.click_option(question, first(answers[question]))
+        widget.wait_idle()
+        assert widget.question() not in (None, "stage", question), "the conversation did not continue"
+        assert widget.stored()["sender"] == sender
+
+        # "Opnieuw beginnen": empty transcript, a new sender id, and the bot starts over.
+        widget.by("restart").click()
+        widget.wait_idle()
+        assert widget.stored()["sender"] != sender
+        assert widget.user_messages() == []
+        assert widget.question() == "stage"
+        assert widget.errors == []
+
+
+def test_html_is_shown_as_text(browser: Browser, stack: Settings) -> None:
+    """(d) Markup typed by a pupil is shown as text: no element, no script, no dialog."""
+    attack = "<img src=x onerror=alert(1)>"
+    with widget_page(browser, stack.web_url, DESKTOP) as widget:
+        widget.goto()
+        widget.open()
+        widget.wait_idle()
+        widget.type(attack)
+        widget.wait_idle()
+        assert attack in widget.user_messages()
+        widget.page.wait_for_timeout(300)
+        assert widget.dialogs == []
+        assert widget.page.locator("img").count() == 0  # pierces the widget's shadow root
+        html = widget.page.locator("[data-testid=messages]").inner_html()
+        assert "<img" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+        assert widget.errors == []
+
+
+def test_bot_unreachable_then_retry(browser: Browser, stack: Settings) -> None:
+    """(e) Network errors and server errors: a Dutch message, the text stays, the retry sends it."""
+    with widget_page(browser, stack.web_url, DESKTOP) as widget:
+        widget.goto()
+        widget.open()
+        widget.wait_idle()
+        question = widget.question()
+        bubbles = len(widget.user_messages())
+
+        widget.page.route(WEBHOOK, lambda route: route.abort("connectionrefused"))
+        widget.type("ik zit in 5 havo")
+        expect(widget.by("error")).to_be_visible()
+        expect(widget.by("error")).to_contain_text(ERROR_TEXT)
+        expect(widget.by("retry")).to_have_text("Opnieuw proberen")
+        expect(widget.by("input")).to_have_value("ik zit in 5 havo")
+        assert len(widget.user_messages()) == bubbles, "an undelivered message must not look sent"
+        assert widget.open_replies().count() > 0, "quick replies must stay usable"
+
+        # A 500 from the server is an error too, also for a clicked quick reply.
+        widget.page.unroute(WEBHOOK)
+
+        def fail(route: Route) -> None:
+            route.fulfill(status=500, body="kapot")
+
+        widget.page.route(WEBHOOK, fail)
+        widget.by("retry").click()
+        expect(widget.by("error")).to_be_visible()
+        expect(widget.by("input")).to_have_value("ik zit in 5 havo")
+
+        widget.page.unroute(WEBHOOK)
+        widget.by("retry").click()
+        widget.wait_idle()
+        expect(widget.by("error")).to_be_hidden()
+        assert widget.user_messages()[-1] == "ik zit in 5 havo"
+        expect(widget.by("input")).to_have_value("")
+        assert widget.question() != question, "the retried answer did not reach the bot"
+        assert widget.errors == []
+
+
+def test_keyboard_only(browser: Browser, stack: Settings) -> None:
+    """(g) Tab to the launcher, open it with Enter, type and send with Enter, pick a reply, Esc closes."""
+    with widget_page(browser, stack.web_url, DESKTOP) as widget:
+        widget.goto()
+        keyboard = widget.page.keyboard
+        launcher = widget.by("launcher")
+        for _ in range(40):
+            keyboard.press("Tab")
+            if launcher.evaluate("e => e.getRootNode().activeElement === e"):
+                break
+        expect(launcher).to_be_focused()
+        outline = launcher.evaluate("e => getComputedStyle(e).outlineStyle")
+        assert outline != "none", "the focused launcher has no visible focus ring"
+        keyboard.press("Enter")
+        expect(widget.by("panel")).to_be_visible()
+        expect(widget.by("input")).to_be_focused()
+        widget.wait_idle()
+        keyboard.type("ik studeer al")
+        keyboard.press("Enter")
+        expect(widget.by("user-message")).to_have_count(1)
+        widget.wait_idle()
+        question = widget.question()
+        assert question not in (None, "stage")
+        # Shift+Tab from the field walks back through the panel and reaches the quick replies.
+        for _ in range(15):
+            keyboard.press("Shift+Tab")
+            focused = widget.page.evaluate(
+                "() => { const a = document.querySelector('#keuzespiegel-widget').shadowRoot.activeElement;"
+                " return a ? a.getAttribute('data-testid') : null; }"
+            )
+            if focused == "quick-reply":
+                break
+        assert focused == "quick-reply"
+        keyboard.press("Enter")
+        expect(widget.by("user-message")).to_have_count(2)
+        widget.wait_idle()
+        assert widget.question() != question
+        keyboard.press("Escape")
+        expect(widget.by("panel")).to_be_hidden()
+        expect(launcher).to_be_focused()
+        assert widget.errors == []
+
+
+def test_demo_mode_reaches_tim_on_a_phone(browser: Browser, stack: Settings) -> None:
+    """(h) + (f) ?demo=tim answers by itself with Tim's answers, marks every message demo, fits 360px."""
+    with widget_page(browser, stack.web_url, PHONE) as widget:
+        sent: list[dict[str, Any]] = []
+
+        def record(request: Any) -> None:
+            if request.url.endswith("/webhooks/rest/webhook") and request.method == "POST":
+                sent.append(json.loads(request.post_data or "{}"))
+
+        widget.page.on("request", record)
+        widget.goto("?demo=tim")
+        expect(widget.by("panel")).to_be_visible()  # demo mode opens by itself
+        expect(widget.by("demo-banner")).to_contain_text("DEMO")
+        no_horizontal_scroll(widget, PHONE["width"])
+        expect(widget.by("persona-card")).to_be_visible(timeout=90_000)
+        widget.wait_idle()
+        check_reveal(widget, "tim", "reveal-phone.png")
+        assert len(sent) >= len(demo_answers("tim"))
+        assert all(body["metadata"].get("demo") is True for body in sent)
+        assert sent[0]["message"] == "hoi"
+        assert widget.user_messages()[0] == option_label("stage", demo_answers("tim")["stage"])
+        no_horizontal_scroll(widget, PHONE["width"])
+        banner = widget.colours(widget.by("demo-banner"))
+        assert contrast_ratio(parse_rgb(banner[0]), parse_rgb(banner[1])) >= 4.5
+        assert widget.errors == []
+
+
+def test_colour_contrast_and_phone_layout(browser: Browser, stack: Settings) -> None:
+    """(6, f) Text colours reach WCAG AA (4.5:1) on their backgrounds; nothing scrolls sideways at 360px."""
+    with widget_page(browser, stack.web_url, PHONE) as widget:
+        widget.goto()
+        assert widget.page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        widget.open()
+        widget.wait_idle()
+        question = widget.question()
+        assert question
+        widget.click_option(question, first(demo_answers("luuk")[question]))
+        widget.wait_idle()
+        widget.page.route(WEBHOOK, lambda route: route.abort())
+        widget.type("hallo")
+        expect(widget.by("error")).to_be_visible()
+        no_horizontal_scroll(widget, PHONE["width"])
+        locators = {
+            "header": widget.page.locator(".ks-header"),
+            "bot bubble": widget.by("bot-message").first,
+            "pupil bubble": widget.by("user-message").first,
+            "quick reply": widget.open_replies().first,
+            "chosen reply": widget.page.locator(".ks-quick-reply.ks-chosen").first,
+            "used reply": widget.page.locator(".ks-quick-reply[disabled]:not(.ks-chosen)").first,
+            "send button": widget.by("send"),
+            "error": widget.by("error"),
+            "retry button": widget.by("retry"),
+            "input": widget.by("input"),
+        }
+        low = {}
+        for name, locator in locators.items():
+            text, background = widget.colours(locator)
+            ratio = contrast_ratio(parse_rgb(text), parse_rgb(background))
+            if ratio < 4.5:
+                low[name] = round(ratio, 2)
+        assert low == {}, f"contrast below 4.5:1: {low}"
