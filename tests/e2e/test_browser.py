@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
@@ -364,3 +366,80 @@ def test_colour_contrast_and_phone_layout(browser: Browser, stack: Settings) -> 
             if ratio < 4.5:
                 low[name] = round(ratio, 2)
         assert low == {}, f"contrast below 4.5:1: {low}"
+
+
+def test_no_reply_within_15_seconds(browser: Browser, stack: Settings) -> None:
+    """(4) A bot that does not answer within 15 s counts as unreachable (fake clock, no real waiting)."""
+    with widget_page(browser, stack.web_url, DESKTOP) as widget:
+        widget.page.clock.install()
+        widget.goto()
+        widget.open()
+        widget.wait_idle()
+        held: list[Route] = []
+        widget.page.route(WEBHOOK, lambda route: held.append(route))
+        widget.type("6 vwo")
+        expect(widget.by("typing")).to_be_visible()
+        for _ in range(100):  # let the request reach the route
+            if held:
+                break
+            widget.page.wait_for_timeout(50)
+        assert held, "the message never left the page"
+        widget.page.clock.run_for(10_000)
+        expect(widget.by("error")).to_be_hidden()  # still waiting after 10 s
+        widget.page.clock.run_for(6_000)
+        expect(widget.by("error")).to_contain_text(ERROR_TEXT)
+        expect(widget.by("input")).to_have_value("6 vwo")
+        for route in held:
+            route.abort()
+        widget.page.unroute(WEBHOOK)
+        widget.by("retry").click()
+        widget.wait_idle()
+        assert widget.user_messages()[-1] == "6 vwo"
+        assert widget.errors == []
+
+
+def test_web_server_headers_and_demo_api(stack: Settings) -> None:
+    """The demo page carries the Rasa address and a strict CSP; static files and /api/demo are served right."""
+    with urllib.request.urlopen(f"{stack.web_url}/") as response:
+        page = response.read().decode()
+        csp = response.headers["Content-Security-Policy"]
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert f'data-bot-url="{stack.rasa_url}"' in page
+    assert page.count("<script") == 1
+    assert "default-src 'self'" in csp and "script-src 'self'" in csp
+    assert f"connect-src 'self' {stack.rasa_url}" in csp
+    for path, kind in [
+        ("/widget/keuzespiegel.js", "text/javascript"),
+        ("/widget/keuzespiegel.css", "text/css"),
+        ("/widget/portraits/tim.svg", "image/svg+xml"),
+    ]:
+        with urllib.request.urlopen(f"{stack.web_url}{path}") as response:
+            assert response.headers["Content-Type"].startswith(kind)
+            assert "max-age" in response.headers["Cache-Control"]
+            assert response.headers["X-Content-Type-Options"] == "nosniff"
+    for bad in ("/widget/../bot/web.py", "/widget/%2e%2e/bot/web.py", "/widget/nope.js", "/api/demo/nobody"):
+        with pytest.raises(urllib.error.HTTPError) as caught:
+            urllib.request.urlopen(f"{stack.web_url}{bad}")
+        assert caught.value.code == 404
+    with urllib.request.urlopen(f"{stack.web_url}/api/demo/tim") as response:
+        demo = json.loads(response.read())
+    assert demo["persona"] == "tim"
+    for question, option in demo_answers("tim").items():
+        assert demo["answers"][question] == "/inform" + json.dumps({"option": f"{question}.{first(option)}"})
+
+
+def test_workshop_code_from_the_page_url(browser: Browser, stack: Settings) -> None:
+    """?workshop=CODE goes along with every message as metadata (upper case), and survives a reload."""
+    with widget_page(browser, stack.web_url, PHONE) as widget:
+        bodies: list[dict[str, Any]] = []
+        widget.page.on(
+            "request",
+            lambda r: bodies.append(json.loads(r.post_data or "{}")) if r.url.endswith("/rest/webhook") else None,
+        )
+        widget.goto("?workshop=ab12cd")
+        widget.open()
+        widget.wait_idle()
+        widget.page.goto(stack.web_url + "/")  # another page of the school site, without the code
+        widget.type("klas 3")
+        widget.wait_idle()
+        assert [b["metadata"] for b in bodies] == [{"workshop": "AB12CD"}] * 2
