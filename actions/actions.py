@@ -205,7 +205,22 @@ class ActionSafety(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         dispatcher.utter_message(response="utter_distress")
+        if tracker.active_loop.get("name") and not tracker.get_slot("persona"):
+            dispatcher.utter_message(response="utter_offer_resume")
         return [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet("chat_state", "stopped")]
+
+
+class ActionResume(Action):
+    """After a stop, the pupil chose to go on: the questions continue where they were, nothing is lost."""
+
+    def name(self) -> str:
+        return "action_resume"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        dispatcher.utter_message(response="utter_resume")
+        return [SlotSet("chat_state", None), SlotSet("misunderstood", 0.0)]
 
 
 class ValidateSlotMappings(ValidationAction):

@@ -17,6 +17,7 @@ from actions.actions import (
     ActionExplainMatch,
     ActionMeetPersona,
     ActionPersonaAnswer,
+    ActionResume,
     ActionReveal,
     ActionSafety,
     ActionStartOver,
@@ -274,6 +275,13 @@ def test_safety_stops_the_questionnaire() -> None:
     assert ActiveLoop(None) in events and SlotSet("requested_slot", None) in events
     assert SlotSet("chat_state", "stopped") in events
     assert messages[0]["response"] == "utter_distress"
+    assert messages[1]["response"] == "utter_offer_resume"
+
+
+def test_resume_after_a_stop_keeps_the_answers() -> None:
+    slots = {**empty_slots(), "q_stage": "klas3", "chat_state": "stopped"}
+    events, _ = run(ActionResume(), make_tracker(slots, "/resume", intent="resume"))
+    assert slot_events(events) == {"chat_state": None, "misunderstood": 0.0}
 
 
 def test_workshop_code_and_demo_flag_come_from_metadata_only() -> None:
