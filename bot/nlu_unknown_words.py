@@ -76,7 +76,8 @@ class UnknownWordsClassifier(GraphComponent, IntentClassifier):
 
     @classmethod
     def required_components(cls) -> list[type]:
-        return [IntentClassifier]
+        # It only overrides an intent, so it needs nothing before it to train; config.yml puts it after DIET.
+        return []
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
