@@ -7,21 +7,28 @@ from typing import Any
 from rasa.core.channels.rest import RestInput
 from sanic.request import Request
 
-# Text the NLU never needs more of; longer messages are cut, not refused.
+from bot.safety import is_distress
+
+# Longer messages are no answer to a short question; the bot asks for a shorter one.
 MAX_MESSAGE_CHARS = 1000
-# What an empty message becomes: an intent with its own friendly answer.
+# What an empty or an over-long message becomes: an intent with its own friendly answer.
 EMPTY_MESSAGE = "/empty_message"
+TOO_LONG_MESSAGE = "/too_long"
+DISTRESS_MESSAGE = "/distress"
 
 
 def clean_text(text: Any) -> str:
-    """Turn whatever arrived into a message the bot can handle."""
+    """Turn whatever arrived into a message the bot can handle.
+
+    A long message that signals distress anywhere in it goes straight to the safety path.
+    """
     if not isinstance(text, str):
         text = "" if text is None else str(text)
     text = text.replace("\x00", "").strip()
     if not text:
         return EMPTY_MESSAGE
     if len(text) > MAX_MESSAGE_CHARS:
-        text = text[:MAX_MESSAGE_CHARS]
+        return DISTRESS_MESSAGE if is_distress(text) else TOO_LONG_MESSAGE
     return text
 
 

@@ -31,7 +31,7 @@ def test_scores_and_persona_can_only_be_set_by_actions() -> None:
 
 def test_safety_and_empty_messages_never_fill_an_answer() -> None:
     never = set(DOMAIN["slots"]["q_stage"]["mappings"][0]["not_intent"])
-    assert never == {"distress", "empty_message"}
+    assert never == {"distress", "empty_message", "too_long"}
 
 
 def test_safety_response_names_the_helplines() -> None:
