@@ -158,6 +158,7 @@ SAFETY_PHRASES = [
     "ik wil mezelf iets aandoen",
     "zelfmoort",
     "ik wil een einde aan alles maken",
+    "ik weet het allemaal niet meer. " * 40 + "ik wil er niet meer zijn",
 ]
 
 
