@@ -101,6 +101,27 @@ def entity_scores(out: Path) -> dict | None:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def previous_history(target: Path) -> list[str]:
+    """History rows of an earlier report, plus a row for the earlier report itself."""
+    if not target.exists():
+        return []
+    old = target.read_text(encoding="utf-8")
+    rows: list[str] = []
+    if "## History" in old:
+        section = old.split("## History", 1)[1]
+        rows = [ln for ln in section.splitlines() if ln.startswith("| 20")]
+    date = re.search(r"\| date \| ([^|]+) \|", old)
+    macro = re.search(r"\| \*\*intent macro-F1\*\* \| \*\*([0-9.]+)\*\*", old)
+    acc = re.search(r"\| intent accuracy \| ([0-9.]+) \|", old)
+    n = re.search(r"\| examples \| (\d+) \|", old)
+    if date and macro:
+        row = (f"| {date.group(1).strip()} | {n.group(1) if n else ''} | {macro.group(1)} | "
+               f"{acc.group(1) if acc else ''} |")
+        if row not in rows:
+            rows.append(row)
+    return rows[-20:]
+
+
 def fmt(x: float) -> str:
     return f"{x:.3f}"
 
@@ -116,6 +137,7 @@ def write_markdown(
         accuracy = accuracy.get("f1-score", 0.0)
     accuracy = float(accuracy or 0.0)
     intents = sorted(k for k in report if k not in SUMMARY_KEYS and isinstance(report[k], dict))
+    history = previous_history(target)
 
     lines = [
         "# NLU benchmark",
@@ -170,6 +192,9 @@ def write_markdown(
             text = str(e.get("text", "")).replace("|", "\\|")
             lines.append(f"| {text} | {e.get('intent')} | {pred.get('name')} | "
                          f"{float(pred.get('confidence') or 0):.2f} |")
+    if history:
+        lines += ["", "## History", "", "Earlier runs (newest last):", "",
+                  "| date | examples | macro-F1 | accuracy |", "|---|---:|---:|---:|", *history]
     lines.append("")
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text("\n".join(lines), encoding="utf-8")
@@ -200,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
     macro, weighted, accuracy = write_markdown(doc, report, args.folds, per_intent, entities, out, seconds,
                                                args.threshold)
     print(f"bench-nlu: macro-F1 {macro:.3f}, weighted-F1 {weighted:.3f}, accuracy {accuracy:.3f} "
-          f"-> {doc.relative_to(ROOT)}")
+          f"-> {os.path.relpath(doc, ROOT)}")
     if macro < args.threshold:
         print(f"bench-nlu: FAIL macro-F1 {macro:.3f} < {args.threshold:.2f}", file=sys.stderr)
         return 1
