@@ -326,7 +326,13 @@ def interpret_tokens(question: Question, tokens: list[str], intent: str | None =
             return list(dict.fromkeys(h.option for h in ordered))
         best = max(real, key=lambda h: (h.size, h.end, -h.start))
         rivals = {h.option for h in real if (h.size, h.end) == (best.size, best.end)}
-        return [best.option] if len(rivals) == 1 else None
+        if len(rivals) == 1:
+            return [best.option]
+        # A tie between equally long matches: the option the message supports with more words wins.
+        support = {option: sum(h.size for h in real if h.option == option) for option in rivals}
+        top = max(support.values())
+        leaders = [option for option, total in support.items() if total == top]
+        return leaders if len(leaders) == 1 else None
     if dont_know:
         return [DONT_KNOW]
     kind = intent if intent in ("affirm", "deny") else _yes_no(tokens)

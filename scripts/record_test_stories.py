@@ -37,7 +37,7 @@ FREE_TEXT = {
         "open_days_kind": "alleen technische",
         "studies_considered": "alleen werktuigbouwkunde",
         "doubt": "nee nooit getwijfeld",
-        "first_year_doubt": "nee ik zat meteen goed",
+        "first_year_doubt": "nee, het klopte meteen",
         "what_matters": "techniek zelf",
         "future": "ik weet precies wat ik wil",
     },
