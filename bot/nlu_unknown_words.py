@@ -54,12 +54,17 @@ def content_words() -> set[str]:
     return found
 
 
-def unknown_share(text: str, vocabulary: frozenset[str], max_words: int = 30) -> float:
-    """Share of the message's words that are neither known nor a near-typo of a known word (0 if no words)."""
+def unknown_share(
+    text: str, vocabulary: frozenset[str], known_list: list[str] | None = None, max_words: int = 30
+) -> float:
+    """Share of the message's words that are neither known nor a near-typo of a known word (0 if no words).
+
+    known_list is the vocabulary as a list for the typo search; pass it to avoid rebuilding it per message.
+    """
     tokens = words(text)[:max_words]
     if not tokens:
         return 0.0
-    known_list = list(vocabulary)
+    known_list = known_list if known_list is not None else list(vocabulary)
     unknown = 0
     for token in tokens:
         if token in vocabulary or len(token) <= 2:
@@ -94,6 +99,7 @@ class UnknownWordsClassifier(GraphComponent, IntentClassifier):
         self._model_storage = model_storage
         self._resource = resource
         self.vocabulary = vocabulary
+        self.known_list = sorted(vocabulary)
 
     @classmethod
     def create(
@@ -113,6 +119,7 @@ class UnknownWordsClassifier(GraphComponent, IntentClassifier):
             if isinstance(text, str):
                 vocabulary.update(words(text))
         self.vocabulary = frozenset(vocabulary)
+        self.known_list = sorted(vocabulary)
         with self._model_storage.write_to(self._resource) as directory:
             (directory / VOCABULARY_FILE).write_text(json.dumps(sorted(vocabulary)), encoding="utf-8")
         return self._resource
@@ -140,7 +147,7 @@ class UnknownWordsClassifier(GraphComponent, IntentClassifier):
             text = message.get(TEXT)
             if not isinstance(text, str) or text.lstrip().startswith("/"):
                 continue
-            share = unknown_share(text, self.vocabulary)
+            share = unknown_share(text, self.vocabulary, self.known_list)
             if share < self.component_config["threshold"]:
                 continue
             intent = {INTENT_NAME_KEY: FALLBACK_INTENT, PREDICTED_CONFIDENCE_KEY: round(share, 3)}
