@@ -49,8 +49,3 @@ def stack(data_dir: Path) -> Iterator[settings.Settings]:
             else:
                 os.environ[key] = value
 
-
-@pytest.fixture(scope="session")
-def actions_only(stack: settings.Settings) -> settings.Settings:
-    """The action server is part of the stack; `rasa test` needs only that one."""
-    return stack
