@@ -398,6 +398,22 @@ def _parse_question(c: _Checker, raw: Any, path: str, phase_id: str) -> Question
     )
 
 
+def _labelled_names(
+    c: _Checker, data: dict[str, Any], key: str, known: tuple[str, ...], kind: str
+) -> dict[str, Any]:
+    """The `dimensions` or `motives` section: exactly the names the model knows, each with a label."""
+    section = c.mapping(c.get(data, key, ""), key)
+    for name in section:
+        if name not in known:
+            raise c.fail(f"{key}.{name}", f"unknown {kind} (the model knows {', '.join(known)})")
+    for name in known:
+        if name not in section:
+            raise c.fail(f"{key}.{name}", "missing")
+        entry = c.mapping(section[name] or {}, f"{key}.{name}")
+        c.text(c.get(entry, "label", f"{key}.{name}"), f"{key}.{name}.label")
+    return section
+
+
 def load_questionnaire(path: str | Path | None = None) -> Questionnaire:
     """Read and validate the questionnaire YAML (default: content/questionnaire.yml)."""
     file_path = Path(path) if path is not None else QUESTIONNAIRE_PATH
@@ -405,24 +421,8 @@ def load_questionnaire(path: str | Path | None = None) -> Questionnaire:
     c = _Checker(file)
     data = c.mapping(_read_yaml(file_path, file), "")
     c.unknown_keys(data, {"dimensions", "motives", "phases"}, "")
-    dimensions = c.mapping(c.get(data, "dimensions", ""), "dimensions")
-    for name in dimensions:
-        if name not in DIMENSIONS:
-            raise c.fail(f"dimensions.{name}", f"unknown dimension (the model knows {', '.join(DIMENSIONS)})")
-    for name in DIMENSIONS:
-        if name not in dimensions:
-            raise c.fail(f"dimensions.{name}", "missing")
-        entry = c.mapping(dimensions[name] or {}, f"dimensions.{name}")
-        c.text(c.get(entry, "label", f"dimensions.{name}"), f"dimensions.{name}.label")
-    motives = c.mapping(c.get(data, "motives", ""), "motives")
-    for name in motives:
-        if name not in MOTIVES:
-            raise c.fail(f"motives.{name}", f"unknown motive (the model knows {', '.join(MOTIVES)})")
-    for name in MOTIVES:
-        if name not in motives:
-            raise c.fail(f"motives.{name}", "missing")
-        entry = c.mapping(motives[name] or {}, f"motives.{name}")
-        c.text(c.get(entry, "label", f"motives.{name}"), f"motives.{name}.label")
+    dimensions = _labelled_names(c, data, "dimensions", DIMENSIONS, "dimension")
+    motives = _labelled_names(c, data, "motives", MOTIVES, "motive")
 
     phases_raw = c.get(data, "phases", "")
     if not isinstance(phases_raw, list) or not phases_raw:
