@@ -11,9 +11,9 @@ from rasa_sdk.events import ActionExecutionRejected, ActiveLoop, EventType, Slot
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot import flow, persona_qa
-from bot.content import get_personas, get_questionnaire, slot_for
-from bot.reveal import build_reveal, why_text
+from bot.core import persona_qa, turn
+from bot.core.content import get_personas, get_questionnaire, slot_for
+from bot.core.reveal import build_reveal, why_text
 
 FORM = "questionnaire_form"
 SCORE_SLOTS = ("exploration", "commitment", "reconsideration")
@@ -39,7 +39,7 @@ class ValidateQuestionnaireForm(FormValidationAction):
     async def required_slots(
         self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[str]:
-        return flow.required_slots(tracker.slots)
+        return turn.required_slots(tracker.slots)
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         requested = tracker.get_slot("requested_slot")
@@ -51,26 +51,26 @@ class ValidateQuestionnaireForm(FormValidationAction):
         question_id = requested.removeprefix("q_")
         text = message.get("text") or ""
         intent = (message.get("intent") or {}).get("name")
-        turn = flow.handle_answer(
+        answer = turn.handle_answer(
             current=question_id,
             text=text,
             intent=intent,
             entities=message.get("entities") or [],
             slots=tracker.slots,
         )
-        if flow.is_digression(intent, text, turn.understood):
+        if turn.is_digression(intent, text, answer.understood):
             # Hand over to the digression rules; they answer and then ask this question again.
             return [SlotSet(requested, None), ActionExecutionRejected(self.form_name())]
-        updates: dict[str, Any] = {requested: None, **turn.updates}
-        updates["misunderstood"] = 0.0 if turn.understood else float(_misunderstood(tracker) + 1)
-        for note in turn.notes:
+        updates: dict[str, Any] = {requested: None, **answer.updates}
+        updates["misunderstood"] = 0.0 if answer.understood else float(_misunderstood(tracker) + 1)
+        for note in answer.notes:
             dispatcher.utter_message(text=note)
 
         merged = {**tracker.slots, **updates}
-        updates.update(flow.scores(merged))
+        updates.update(turn.scores(merged))
         events: list[EventType] = [SlotSet(slot, value) for slot, value in updates.items()]
         tracker.slots.update(updates)
-        next_slot = next((s for s in flow.required_slots(tracker.slots) if tracker.slots.get(s) is None), None)
+        next_slot = next((s for s in turn.required_slots(tracker.slots) if tracker.slots.get(s) is None), None)
         events.append(SlotSet("requested_slot", next_slot))
         return events
 
@@ -84,7 +84,7 @@ class AskQuestion(Action):
         return f"action_ask_{slot_for(self.question_id)}"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        prompt = flow.question_prompt(self.question_id, tracker.slots, _misunderstood(tracker))
+        prompt = turn.question_prompt(self.question_id, tracker.slots, _misunderstood(tracker))
         dispatcher.utter_message(text=prompt.text, buttons=prompt.buttons)
         dispatcher.utter_message(json_message=prompt.payload)
         return []
@@ -104,7 +104,7 @@ class ActionReveal(Action):
         return "action_reveal"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        state = flow.State.from_slots(tracker.slots)
+        state = turn.State.from_slots(tracker.slots)
         reveal = build_reveal(state.model_answers(), state.stage, demo=bool(tracker.get_slot("demo")))
         for text in reveal.messages[:-1]:
             dispatcher.utter_message(text=text)
@@ -129,7 +129,7 @@ class ActionExplainMatch(Action):
         if not tracker.get_slot("persona"):
             dispatcher.utter_message(response="utter_not_revealed_yet")
             return []
-        state = flow.State.from_slots(tracker.slots)
+        state = turn.State.from_slots(tracker.slots)
         reveal = build_reveal(state.model_answers(), state.stage)
         persona = get_personas()[reveal.persona_id]
         dispatcher.utter_message(text=why_text(persona, reveal.match))

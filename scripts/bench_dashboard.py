@@ -1,8 +1,8 @@
 """Benchmark: dashboard summary for one workshop of 1,000 conversations (`make bench-dashboard`).
 
 Fills a temporary SQLite tracker store through Rasa's SQLTrackerStore with real Rasa events
-(answers from the real questionnaire, scores and persona from bot.model), then times
-bot.store.load_conversations + bot.dashboard.summarize. Writes docs/bench/dashboard.md.
+(answers from the real questionnaire, scores and persona from bot.core.model), then times
+bot.workshops.store.load_conversations + bot.workshops.summary.summarize. Writes docs/bench/summary.md.
 """
 
 from __future__ import annotations
@@ -21,15 +21,16 @@ from typing import Any
 
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from rasa.core.tracker_store import SQLTrackerStore  # noqa: E402
 from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered  # noqa: E402
 from rasa.shared.core.trackers import DialogueStateTracker  # noqa: E402
 
-from bot import ROOT, dashboard, model, store  # noqa: E402
-from bot.content import get_questionnaire  # noqa: E402
-from bot.flow import button_payload, encode  # noqa: E402
+from bot import ROOT  # noqa: E402
+from bot.core import model
+from bot.core.content import get_questionnaire  # noqa: E402
+from bot.core.turn import button_payload, encode  # noqa: E402
+from bot.workshops import store, summary
 
 CONVERSATIONS = 1000
 HALFWAY = 0.1  # share that stops halfway
@@ -112,7 +113,7 @@ def fill(db_url: str) -> tuple[int, float]:
 
 
 def summary_once(db_url: str) -> dict[str, Any]:
-    return dashboard.summarize(store.load_conversations(CODE, db_url=db_url))
+    return summary.summarize(store.load_conversations(CODE, db_url=db_url))
 
 
 def main() -> int:
@@ -126,7 +127,7 @@ def main() -> int:
             t0 = time.perf_counter()
             frame = store.load_conversations(CODE, db_url=db_url)
             t1 = time.perf_counter()
-            dashboard.summarize(frame)
+            summary.summarize(frame)
             t2 = time.perf_counter()
             timings.append(t2 - t0)
             load_timings.append(t1 - t0)
@@ -153,8 +154,8 @@ def main() -> int:
         "`make bench-dashboard` (scripts/bench_dashboard.py): one workshop of "
         f"{CONVERSATIONS:,} conversations in a temporary SQLite tracker store, written through Rasa's "
         "SQLTrackerStore with real Rasa events (answers from the real questionnaire, scores and persona "
-        "from `bot.model`; ~10% stop halfway, ~2% demo). Timed: `bot.store.load_conversations` + "
-        "`bot.dashboard.summarize`, the work behind one dashboard refresh.",
+        "from `bot.core.model`; ~10% stop halfway, ~2% demo). Timed: `bot.workshops.store.load_conversations` + "
+        "`bot.workshops.summary.summarize`, the work behind one dashboard refresh.",
         "",
         "| figure | value |",
         "|---|---|",

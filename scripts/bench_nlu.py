@@ -56,7 +56,7 @@ def count_examples(nlu_dir: Path) -> tuple[Counter, dict[str, set[str]]]:
 
 
 def run_cv(folds: int, out: Path, config: Path, nlu: Path) -> float:
-    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false"}
     rasa = Path(sys.executable).with_name("rasa")
     cmd = [
         str(rasa) if rasa.exists() else "rasa",

@@ -5,7 +5,7 @@ store and writes it as a Rasa test story under tests/stories/. Run it after a de
 dialogue, read the diff, and commit it; `make test` then checks with `rasa test --fail-on-prediction-errors`
 that the trained model still predicts every recorded step.
 
-    .venv/bin/python scripts/record_test_stories.py
+    .venv/bin/python -m scripts.record_test_stories   (from the repository root)
 """
 
 from __future__ import annotations
@@ -16,13 +16,13 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from bot import settings
+from bot.cli import servers
+from bot.core.content import get_personas
+from bot.core.turn import button_payload
+from tests.e2e.chat import Chat
 
-from bot import servers, settings  # noqa: E402
-from bot.content import get_personas  # noqa: E402
-from bot.flow import button_payload  # noqa: E402
-from tests.e2e.chat import Chat  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 OUT = ROOT / "tests" / "stories"
 
@@ -144,7 +144,7 @@ def main() -> int:
     from rasa.shared.core.domain import Domain
     from rasa.shared.core.training_data.story_writer.yaml_story_writer import YAMLStoryWriter
 
-    from bot.tracker_store import ConfiguredSQLTrackerStore
+    from bot.plugins.tracker_store import ConfiguredSQLTrackerStore
 
     data_dir = Path(tempfile.mkdtemp(prefix="keuzespiegel-record-"))
     os.environ.update({"RASA_PORT": "5205", "ACTIONS_PORT": "5255", "WEB_PORT": "8205"})

@@ -27,7 +27,7 @@ find_python() {
 }
 
 stamp_of() {
-  cat requirements.txt requirements-dev.txt constraints.txt | sha256sum | cut -c1-16
+  cat requirements.txt requirements-dev.txt constraints.txt pyproject.toml | sha256sum | cut -c1-16
 }
 
 stamp=".venv/.installed-$(stamp_of)"
@@ -54,6 +54,8 @@ if [ ! -x .venv/bin/python ] || ! is_py310 .venv/bin/python; then
 fi
 .venv/bin/python -m pip install --quiet --upgrade "pip==24.0"
 .venv/bin/python -m pip install --quiet -r requirements-dev.txt -c constraints.txt
+# The project itself, editable: `import bot` works from any directory, no PYTHONPATH needed.
+.venv/bin/python -m pip install --quiet --no-deps --no-build-isolation -e .
 rm -f .venv/.installed-*
 touch "$stamp"
 echo "setup: dependencies installed in .venv"

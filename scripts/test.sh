@@ -4,7 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export RASA_TELEMETRY_ENABLED=false SQLALCHEMY_SILENCE_UBER_WARNING=1 TF_CPP_MIN_LOG_LEVEL=2
-export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 
 started=$(date +%s)
 stage_start=$started

@@ -46,12 +46,12 @@ class FakePersona:
 
 
 def install_fake_content() -> None:
-    """Make bot.content.get_personas() return the fake questionnaire's demo answers."""
+    """Make bot.core.content.get_personas() return the fake questionnaire's demo answers."""
     try:
-        import bot.content as module
+        import bot.core.content as module
     except ImportError:
-        module = types.ModuleType("bot.content")
-        sys.modules["bot.content"] = module
+        module = types.ModuleType("bot.core.content")
+        sys.modules["bot.core.content"] = module
     module.get_personas = lambda: {k: FakePersona(v) for k, v in DEMO.items()}  # type: ignore[attr-defined]
 
 
@@ -133,7 +133,7 @@ def fake_rasa_app(web_origin: str) -> web.Application:
 
 async def serve(web_port: int = 8199, rasa_port: int = 5199) -> None:
     install_fake_content()
-    from bot import web as bot_web
+    from bot.server import app as bot_web
 
     config = replace(settings.load(), web_port=web_port, rasa_port=rasa_port)
     runners = []

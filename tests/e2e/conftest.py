@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from bot import ROOT, servers, settings
+from bot import ROOT, settings
 
 # E2E_PORT_OFFSET lets two test runs share a machine without port clashes.
+from bot.cli import servers
+
 _OFFSET = int(os.environ.get("E2E_PORT_OFFSET", "0"))
 TEST_ENV = {
     "RASA_PORT": str(5105 + _OFFSET),

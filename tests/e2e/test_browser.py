@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Browser, Route, expect, sync_playwright
 
 from bot import ROOT
-from bot.content import get_personas, get_questionnaire
+from bot.core.content import get_personas, get_questionnaire
 from bot.settings import Settings
 from tests.e2e.browser_support import (
     DESKTOP,

@@ -10,8 +10,8 @@ import pytest
 import yaml
 
 from bot import ROOT
-from bot.content import get_personas
-from bot.flow import button_payload
+from bot.core.content import get_personas
+from bot.core.turn import button_payload
 from bot.settings import Settings
 from tests.e2e.chat import Chat
 

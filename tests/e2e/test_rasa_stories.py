@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot import ROOT, servers
+from bot import ROOT
+from bot.cli import servers
 from bot.settings import Settings
 
 pytestmark = pytest.mark.e2e

@@ -20,9 +20,12 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from bot import ROOT, dashboard, model, servers
-from bot.content import get_questionnaire
+from bot import ROOT
+from bot.cli import servers
+from bot.core import model
+from bot.core.content import get_questionnaire
 from bot.settings import Settings
+from bot.workshops import summary
 from tests.e2e.chat import Chat, button_payload
 from tests.e2e.conftest import TEST_ENV
 
@@ -143,7 +146,7 @@ def workshop(stack: Settings) -> Workshop:
     return Workshop(code, done)
 
 
-def summary(config: Settings, code: str) -> dict[str, Any]:
+def fetch_summary(config: Settings, code: str) -> dict[str, Any]:
     status, body = http(config, f"/dashboard/api/workshops/{code}/summary")
     assert status == 200, body
     return json.loads(body)
@@ -167,7 +170,7 @@ def test_pupils_get_the_persona_the_model_predicts(workshop: Workshop) -> None:
 
 
 def test_dashboard_figures_equal_what_the_pupils_sent(stack: Settings, workshop: Workshop) -> None:
-    data = summary(stack, workshop.code)
+    data = fetch_summary(stack, workshop.code)
     finished = workshop.finished
     assert data["workshop"]["code"] == workshop.code
     assert data["started"] == FINISHED + HALFWAY
@@ -191,7 +194,7 @@ def test_dashboard_figures_equal_what_the_pupils_sent(stack: Settings, workshop:
     for question in data["questions"]:
         truth = true_counts(finished, question["id"])
         shown = {o["id"]: o["count"] for o in question["options"]}
-        assert shown == dashboard.suppress(truth), question["id"]
+        assert shown == summary.suppress(truth), question["id"]
         for option_id, count in shown.items():
             if truth[option_id] < 3:
                 assert count == "<3"
@@ -212,7 +215,7 @@ def test_csv_equals_what_the_pupils_sent(stack: Settings, workshop: Workshop) ->
     def label(qid: str, oid: str) -> str:
         return "Weet ik niet" if oid == "dont_know" else questionnaire.question(qid).option(oid).label
 
-    question_ids = [q.id for q in dashboard.question_catalog() if q.id != "stage"]
+    question_ids = [q.id for q in summary.question_catalog() if q.id != "stage"]
 
     def key(stage: str, persona: str, answers: dict[str, str]) -> tuple[str, ...]:
         return (stage, persona, *(answers.get(qid, "") for qid in question_ids))
@@ -260,6 +263,6 @@ def test_retention_removes_exactly_the_old_conversations(stack: Settings, worksh
     with engine.connect() as connection:
         after = {r[0] for r in connection.execute(sa.text("SELECT DISTINCT sender_id FROM events"))}
     assert after == before - set(old)
-    data = summary(stack, workshop.code)
+    data = fetch_summary(stack, workshop.code)
     assert data["started"] == FINISHED - 3 and data["finished"] == FINISHED - 3 and data["in_progress"] == 0
     assert time.time() - data["generated_at"] < 60

@@ -25,8 +25,8 @@ from actions.actions import (
     ValidateSlotMappings,
 )
 from bot import ROOT
-from bot.content import get_personas, get_questionnaire, slot_for
-from bot.flow import button_payload
+from bot.core.content import get_personas, get_questionnaire, slot_for
+from bot.core.turn import button_payload
 
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import yaml
 
 from bot import ROOT
-from bot.content import get_questionnaire, slot_for
+from bot.core.content import get_questionnaire, slot_for
 
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
 

@@ -14,7 +14,7 @@ from bot import ROOT
 def test_setup_without_python_310_stops_with_install_instructions(tmp_path: Path) -> None:
     if shutil.which("python3.10", path="/usr/bin:/bin"):
         pytest.skip("this machine has a system python3.10, so there is no machine without one to simulate")
-    for name in ("requirements.txt", "requirements-dev.txt", "constraints.txt"):
+    for name in ("requirements.txt", "requirements-dev.txt", "constraints.txt", "pyproject.toml"):
         shutil.copy(ROOT / name, tmp_path / name)
     shutil.copytree(ROOT / "scripts", tmp_path / "scripts")
     result = subprocess.run(

@@ -1,0 +1,397 @@
+"""Understand free-text answers of pupils typing on phones.
+
+Pupils write "heeeel veel", "technies", "N&T want het is het zwaarst" or "idk". The form
+needs option ids, so this module maps text to options with the advisor-edited `match`
+patterns: normalised tokens, small gaps inside a pattern, fuzzy matching of typos,
+negation ("niet echt technisch" is not "technisch") and numbers for counting questions.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from bot.core.content import DONT_KNOW, Question, Questionnaire
+
+MAX_GAP = 3  # tokens that may sit between two pattern tokens ("nt omdat het het zwaarst is")
+FUZZY_RATIO = 0.8
+FUZZY_MIN_LEN = 5
+BOUNDARY = "|"
+
+NEGATORS = frozenset({"niet", "nooit", "geen", "weinig", "nauwelijks", "amper", "zelden", "never", "not"})
+# After a word, only these negate it ("ik twijfel niet", "ik twijfel nooit").
+POST_NEGATORS = frozenset({"niet", "nooit"})
+# Words that end the reach of a negation ("niet technisch, wel sport").
+SCOPE_BREAKERS = frozenset({BOUNDARY, "maar", "wel", "en", "ook", "want", "omdat", "dus", "toch"})
+
+DONT_KNOW_PATTERNS: tuple[str, ...] = (
+    "weet ik niet",
+    "weet niet",
+    "weet ik echt niet",
+    "weet ik veel",
+    "geen idee",
+    "geen flauw idee",
+    "geen flauw benul",
+    "idk",
+    "kweenie",
+    "kweet niet",
+    "kweetnie",
+    "weetniet",
+    "weet het niet",
+    "dunno",
+    "no idea",
+    "geen idee eigenlijk",
+    "lastig te zeggen",
+    "moeilijk te zeggen",
+    "geen antwoord",
+    "sla over",
+    "overslaan",
+)
+YES_WORDS = frozenset(
+    {"ja", "jep", "jup", "yes", "yep", "ye", "jah", "jazeker", "jawel", "zeker", "klopt", "idd"}
+)
+NO_WORDS = frozenset({"nee", "nope", "nah", "neuh", "neen", "no", "nein", "neej"})
+FILLER_WORDS = frozenset({"hoor", "joh", "zeker", "wel", "echt", "dat", "klopt", "inderdaad", "ofc"})
+
+# Spelling variants and chat slang, mapped to the form the patterns use.
+SLANG: dict[str, str] = {
+    "nie": "niet",
+    "ni": "niet",
+    "nit": "niet",
+    "egt": "echt",
+    "ech": "echt",
+    "ff": "even",
+    "mss": "misschien",
+    "miss": "misschien",
+    "tech": "techniek",
+    "hobbies": "hobbys",
+    "hobbie": "hobby",
+    "mn": "mijn",
+    "m": "mijn",
+    "k": "ik",
+    "t": "het",
+    "zwz": "sowieso",
+    "sws": "sowieso",
+    "zowiezo": "sowieso",
+    "tuurlijk": "natuurlijk",
+    "jaa": "ja",
+    "neee": "nee",
+    "jeps": "jep",
+    "natuurk": "natuurkunde",
+    "econ": "economie",
+    "opendag": "open dag",
+    "opendagen": "open dagen",
+    "opendagenn": "open dagen",
+    "meeloopdag": "meeloopdag",
+    "wisk": "wiskunde",
+    "idc": "maakt me niet uit",
+    "superveel": "super veel",
+    "megaveel": "mega veel",
+    "zoveel": "zo veel",
+    "ofzo": "ofzo",
+}
+PHRASES: tuple[tuple[str, str], ...] = (
+    ("natuur en techniek", "nt"),
+    ("natuur techniek", "nt"),
+    ("natuur en gezondheid", "ng"),
+    ("economie en maatschappij", "em"),
+    ("cultuur en maatschappij", "cm"),
+    ("n en t", "nt"),
+    ("n en g", "ng"),
+    ("e en m", "em"),
+    ("c en m", "cm"),
+)
+NUMBER_WORDS: dict[str, int] = {
+    "nul": 0,
+    "geen": 0,
+    "eentje": 1,
+    "twee": 2,
+    "drie": 3,
+    "vier": 4,
+    "vijf": 5,
+    "zes": 6,
+    "zeven": 7,
+    "acht": 8,
+    "negen": 9,
+    "tien": 10,
+    "elf": 11,
+    "twaalf": 12,
+    "dertien": 13,
+    "veertien": 14,
+    "vijftien": 15,
+    "twintig": 20,
+    "dertig": 30,
+}
+# Words after which a bare "een" is a count ("een open dag", "maar een").
+_EEN_COUNT_NEXT = frozenset({"open", "meeloopdag", "dag", BOUNDARY})
+_CLAUSE_VERBS = frozenset(
+    {"ik", "heb", "ben", "was", "had", "twijfel", "twijfelde", "wil", "weet", "ging", "deed", "nu", "later"}
+)
+
+
+def normalize(text: str) -> list[str]:
+    """Lowercase tokens without accents, emoji or punctuation; punctuation becomes a boundary token."""
+    text = (text or "").replace("🤷", " idk ").replace("\u2019", "'")
+    text = unicodedata.normalize("NFKD", text.lower())
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = re.sub(r"\s*&\s*", "", text)  # "N&T", "n & t" -> "nt"
+    text = re.sub(r"['`´]", "", text)  # "hobby's" -> "hobbys", "m'n" -> "mn"
+    text = re.sub(r"[.,;:!?()\[\]\n\r\t\"]+", f" {BOUNDARY} ", text)
+    text = re.sub(r"[^a-z0-9| ]+", " ", text)
+    text = re.sub(r"(\d)([a-z])", r"\1 \2", text)
+    text = re.sub(r"([a-z])(\d)", r"\1 \2", text)
+    text = re.sub(r"([a-z])\1{2,}", r"\1\1", text)  # "heeeeel" -> "heel"
+    tokens = [SLANG.get(tok, tok) for tok in text.split()]
+    joined = " ".join(tokens)
+    for phrase, replacement in PHRASES:
+        joined = re.sub(rf"(?<![a-z0-9]){phrase}(?![a-z0-9])", replacement, joined)
+    result = joined.split()
+    # Drop leading, trailing and repeated boundaries.
+    cleaned: list[str] = []
+    for tok in result:
+        if tok == BOUNDARY and (not cleaned or cleaned[-1] == BOUNDARY):
+            continue
+        cleaned.append(tok)
+    while cleaned and cleaned[-1] == BOUNDARY:
+        cleaned.pop()
+    return cleaned
+
+
+def _squeeze(token: str) -> str:
+    return re.sub(r"(.)\1+", r"\1", token)
+
+
+@functools.lru_cache(maxsize=65536)
+def token_matches(token: str, pattern: str) -> bool:
+    """Same word, same word with letters doubled, or a typo of a longer word."""
+    if token == pattern:
+        return True
+    if token == BOUNDARY or pattern == BOUNDARY:
+        return False
+    if _squeeze(token) == _squeeze(pattern):
+        return True
+    if len(pattern) >= FUZZY_MIN_LEN and len(token) >= FUZZY_MIN_LEN - 1 and not token.isdigit():
+        return difflib.SequenceMatcher(None, token, pattern).ratio() >= FUZZY_RATIO
+    return False
+
+
+@functools.lru_cache(maxsize=8192)
+def _pattern_tokens(pattern: str) -> tuple[str, ...]:
+    return tuple(tok for tok in normalize(pattern) if tok != BOUNDARY)
+
+
+@dataclass(frozen=True)
+class _Hit:
+    option: str
+    start: int
+    end: int
+    size: float  # number of pattern tokens: longer patterns are more specific
+
+
+def _spans(tokens: list[str], pattern: tuple[str, ...]) -> Iterable[tuple[int, int, tuple[int, ...]]]:
+    """All places where the pattern occurs in order, with at most MAX_GAP tokens between its words."""
+    if not pattern:
+        return
+    for i, tok in enumerate(tokens):
+        if not token_matches(tok, pattern[0]):
+            continue
+        positions = [i]
+        ok = True
+        for ptok in pattern[1:]:
+            found = None
+            for j in range(positions[-1] + 1, min(len(tokens), positions[-1] + 2 + MAX_GAP)):
+                if tokens[j] == BOUNDARY:
+                    break
+                if token_matches(tokens[j], ptok):
+                    found = j
+                    break
+            if found is None:
+                ok = False
+                break
+            positions.append(found)
+        if ok:
+            yield positions[0], positions[-1], tuple(positions)
+
+
+def _negated(tokens: list[str], start: int, end: int, positions: tuple[int, ...]) -> bool:
+    """Whether a negation word right before, inside or right after a hit turns it around."""
+    for k in range(start, end + 1):
+        if k not in positions and tokens[k] in NEGATORS:
+            return True
+    for k in (start - 1, start - 2):
+        if k < 0 or tokens[k] in SCOPE_BREAKERS:
+            break
+        if tokens[k] in NEGATORS:
+            return True
+    for offset, k in enumerate((end + 1, end + 2)):
+        if k >= len(tokens) or tokens[k] in SCOPE_BREAKERS:
+            break
+        if tokens[k] in POST_NEGATORS and (offset == 0 or tokens[k] == "niet"):
+            return True
+    return False
+
+
+def _find(tokens: list[str], option: str, pattern: str, negation: bool = True) -> list[_Hit]:
+    ptoks = _pattern_tokens(pattern)
+    hits: list[_Hit] = []
+    has_negator = any(tok in NEGATORS for tok in ptoks)
+    for start, end, positions in _spans(tokens, ptoks):
+        if negation and not has_negator and _negated(tokens, start, end, positions):
+            continue
+        hits.append(_Hit(option, start, end, len(ptoks)))
+    return hits
+
+
+def _numbers(tokens: list[str]) -> list[tuple[int, int]]:
+    """(position, value) of counts written as digits or Dutch words."""
+    found: list[tuple[int, int]] = []
+    for i, tok in enumerate(tokens):
+        if tok.isdigit():
+            found.append((i, int(tok)))
+        elif tok in NUMBER_WORDS:
+            found.append((i, NUMBER_WORDS[tok]))
+        elif tok == "een":
+            nxt = tokens[i + 1] if i + 1 < len(tokens) else BOUNDARY
+            prev = tokens[i - 1] if i > 0 else ""
+            if nxt in _EEN_COUNT_NEXT or prev in {"maar", "alleen", "slechts"} and nxt == BOUNDARY:
+                found.append((i, 1))
+    return found
+
+
+def _hits(question: Question, tokens: list[str]) -> list[_Hit]:
+    hits: list[_Hit] = []
+    for option in question.options:
+        for pattern in (*option.match, option.label):
+            hits.extend(_find(tokens, option.id, pattern))
+        if option.numbers is not None:
+            low, high = option.numbers
+            for pos, value in _numbers(tokens):
+                if low <= value <= high:
+                    hits.append(_Hit(option.id, pos, pos, 1.5))
+    for pattern in DONT_KNOW_PATTERNS:
+        hits.extend(_find(tokens, DONT_KNOW, pattern, negation=False))
+    # A hit inside a longer hit of another option is part of that phrase, not an answer of its own.
+    kept = [
+        h
+        for h in hits
+        if not any(
+            o.option != h.option and o.start <= h.start and h.end <= o.end and o.size > h.size for o in hits
+        )
+    ]
+    return kept
+
+
+def _exact(question: Question, text: str, tokens: list[str]) -> list[str] | None:
+    """Button labels, option ids and '<question>.<option>' payloads always mean their option."""
+    raw = text.strip().lower()
+    ids = set(question.option_ids)
+    if raw.startswith(question.id + "."):
+        raw = raw[len(question.id) + 1 :]
+    parts = [p.strip() for p in raw.split(",")] if question.multi else [raw]
+    if parts and all(p in ids for p in parts):
+        return list(dict.fromkeys(parts))
+    if raw == DONT_KNOW:
+        return [DONT_KNOW]
+    for option in question.options:
+        if tokens and tokens == list(_pattern_tokens(option.label)):
+            return [option.id]
+    return None
+
+
+def _yes_no(tokens: list[str]) -> str | None:
+    words = [t for t in tokens if t != BOUNDARY]
+    if not words:
+        return None
+    if words[0] in YES_WORDS and all(w in YES_WORDS or w in FILLER_WORDS for w in words):
+        return "affirm"
+    if words[0] in NO_WORDS and all(w in NO_WORDS or w in FILLER_WORDS for w in words):
+        return "deny"
+    return None
+
+
+def interpret_tokens(question: Question, tokens: list[str], intent: str | None = None) -> list[str] | None:
+    """Option ids for already normalised tokens (see interpret)."""
+    hits = _hits(question, tokens)
+    real = [h for h in hits if h.option != DONT_KNOW]
+    dont_know = [h for h in hits if h.option == DONT_KNOW]
+    if intent == DONT_KNOW and not any(h.size >= 3 for h in real):
+        return [DONT_KNOW]
+    if real:
+        if question.multi:
+            ordered = sorted(real, key=lambda h: (h.start, -h.size))
+            return list(dict.fromkeys(h.option for h in ordered))
+        best = max(real, key=lambda h: (h.size, h.end, -h.start))
+        rivals = {h.option for h in real if (h.size, h.end) == (best.size, best.end)}
+        if len(rivals) == 1:
+            return [best.option]
+        # A tie between equally long matches: the option the message supports with more words wins.
+        support = {option: sum(h.size for h in real if h.option == option) for option in rivals}
+        top = max(support.values())
+        leaders = [option for option, total in support.items() if total == top]
+        return leaders if len(leaders) == 1 else None
+    if dont_know:
+        return [DONT_KNOW]
+    kind = intent if intent in ("affirm", "deny") else _yes_no(tokens)
+    if kind == "affirm" and question.affirm:
+        return [question.affirm]
+    if kind == "deny" and question.deny:
+        return [question.deny]
+    return None
+
+
+def interpret(question: Question, text: str, intent: str | None = None) -> list[str] | None:
+    """Option ids understood from free text, ["dont_know"] for "weet ik niet", None if not understood.
+
+    intent is the NLU intent name when known: "dont_know", "affirm" or "deny".
+    """
+    text = text or ""
+    tokens = normalize(text)
+    exact = _exact(question, text, tokens)
+    if exact is not None:
+        return exact
+    if not tokens:
+        return [DONT_KNOW] if intent == DONT_KNOW else None
+    return interpret_tokens(question, tokens, intent)
+
+
+def _clauses(tokens: list[str]) -> list[list[str]]:
+    """Split a message into parts that each say one thing ("N&T, en ik twijfel nooit")."""
+    clauses: list[list[str]] = [[]]
+    for i, tok in enumerate(tokens):
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
+        if tok in (BOUNDARY, "maar", "want") or (tok == "en" and nxt in _CLAUSE_VERBS):
+            if clauses[-1]:
+                clauses.append([])
+            continue
+        clauses[-1].append(tok)
+    return [c for c in clauses if c]
+
+
+def prefill(
+    questionnaire: Questionnaire, text: str, stage: str | None, answered: set[str], current: str
+) -> dict[str, list[str]]:
+    """Answers to other, still open questions of this stage that the pupil gave in the same message.
+
+    A question is only filled when one of its topic words is in the same part of the message and
+    an option matches there; multi questions are never filled, so the pupil still sees all choices.
+    """
+    tokens = normalize(text or "")
+    if not tokens:
+        return {}
+    clauses = _clauses(tokens)
+    result: dict[str, list[str]] = {}
+    for question in questionnaire.questions_for(stage):
+        if question.id == current or question.id in answered or question.multi or not question.topic:
+            continue
+        for clause in clauses:
+            if not any(_find(clause, "", topic, negation=False) for topic in question.topic):
+                continue
+            options = interpret_tokens(question, clause)
+            if options and DONT_KNOW not in options:
+                result[question.id] = options
+                break
+    return result

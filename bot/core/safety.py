@@ -1,0 +1,327 @@
+"""Keyword/regex safety net for pupils in distress (no Rasa imports).
+
+`is_distress(text)` is used on top of the DIET classifier (see
+`bot.plugins.nlu_safety.SafetyNetClassifier`) so that the safety path is taken even
+when the classifier misses a message. It errs on the side of caution for clear
+signals (suicide, self-harm, wanting to be dead, bullying, feeling very bad) but
+must not fire on ordinary questionnaire answers ("ik twijfel", "dood saai",
+"ik vind wiskunde moeilijk", "alleen NT").
+
+Matching works on a normalised form of the text:
+
+* lowercase, accents stripped ("suïcide" -> "suicide"), simple leetspeak in words
+  ("z3lfm00rd" -> "zelfmoord"), "k*t" style censoring removed;
+* punctuation and emoji become spaces, whitespace is collapsed;
+* every run of the same letter is collapsed to one letter ("doooood", "dood" -> "dod",
+  "meer" -> "mer"); the patterns below are written in normal spelling and collapsed the
+  same way when they are compiled;
+* a second "squashed" form without any spaces catches "z e l f m o o r d" and
+  "zelf moord";
+* a few long keywords are also matched with an edit distance of 1-2 ("zelfmoort",
+  "sucide", "depresief").
+"""
+
+# ruff: noqa: E501  (the pattern table reads better with one rule per line)
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+__all__ = ["normalize", "is_distress", "distress_reason"]
+
+_LEET = str.maketrans({"0": "o", "3": "e", "1": "i", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
+
+# Common chat abbreviations and typos, applied on whole words after normalising.
+# Keys and values are written in normal spelling; they are collapsed when compiled.
+_WORD_FIXES_RAW = {
+    "mn": "mijn",
+    "mijn": "mijn",
+    "m": "mijn",
+    "mij": "me",
+    "mzelf": "mezelf",
+    "mijzelf": "mezelf",
+    "mezelluf": "mezelf",
+    "nt": "niet",
+    "nie": "niet",
+    "ni": "niet",
+    "nit": "niet",
+    "neit": "niet",
+    "niett": "niet",
+    "mer": "meer",
+    "mr": "meer",
+    "wl": "wil",
+    "wll": "wil",
+    "kn": "kan",
+    "k": "ik",
+    "ikke": "ik",
+    "iederen": "iedereen",
+    "idereen": "iedereen",
+    "iedreen": "iedereen",
+    "iedereen": "iedereen",
+    "niemant": "niemand",
+    "nimand": "niemand",
+    "niemnd": "niemand",
+    "kk": "kanker",
+    "kkr": "kanker",
+    "kt": "kut",
+    "klotte": "klote",
+    "leve": "leven",
+    "lven": "leven",
+    "lefen": "leven",
+    "dud": "dood",
+    "dod": "dood",
+    "dot": "dood",
+    "doot": "dood",
+    "gepesd": "gepest",
+    "gpest": "gepest",
+    "gepeste": "gepest",
+    "pesen": "pesten",
+    "hate": "haat",
+    "ht": "haat",
+    "haad": "haat",
+    "zitte": "zitten",
+    "ziten": "zitten",
+    "zite": "zitten",
+    "zittn": "zitten",
+    "zi": "zie",
+    "fol": "voel",
+    "foel": "voel",
+    "voell": "voel",
+    "voehl": "voel",
+    "vel": "voel",
+    "elemaal": "allemaal",
+    "alemaal": "allemaal",
+    "allemal": "allemaal",
+    "zelfmoort": "zelfmoord",
+    "gwn": "gewoon",
+    "gewn": "gewoon",
+    "t": "het",
+    "kwil": "ik wil",
+    "kben": "ik ben",
+    "kvoel": "ik voel",
+    "kzie": "ik zie",
+    "khaat": "ik haat",
+    "kkan": "ik kan",
+    "kword": "ik word",
+    "selfmoord": "zelfmoord",
+}
+
+_INTENSIFIERS = (
+    r"(?:echt|zo|heel|erg|super|mega|gewoon|best|wel|enorm|ontzettend|kanker|kut|vet|ook|nu|toch|al|"
+    r"altijd|steeds|de hele tijd|elke dag|soms|vaak|nog|eigenlijk|al weken|al maanden|al dagen|al een tijd|"
+    r"de laatste tijd|zelf)"
+)
+_I = rf"(?:{_INTENSIFIERS} )*"
+
+# Patterns are written in normal spelling; every letter run is collapsed to one letter
+# before compiling (the text is collapsed the same way), so "dood" also matches "doooood" and "dod".
+_PATTERNS: list[tuple[str, str]] = [
+    # suicide / wanting to be dead
+    ("suicide", r"zelfmoord|zelf moord|zelfdoding|su[ie]?c[ie]?de|suizid|selfmoord|zelmoord|zelfmord"),
+    ("dead_wish", rf"\b(?:wil|wille|willen|wou|zou|wens|wenste|wil ik)\b (?:{_INTENSIFIERS} |graag |liefst |liever |ook )*(?:dood|doodgaan|sterven|dood gaan)\b(?! (?:saai|moe|simpel|makkelijk|normaal|leuk|gewoon|graag|eenvoudig|van|gaan van|gaan aan))"),
+    ("dead_wish", r"\bdenk (?:\w+ ){0,2}(?:aan|over) (?:de dood|dood gaan|doodgaan|sterven|niet meer leven)\b|\bben er liever niet\b"),
+    ("dead_wish", r"\b(?:was|ware|lag|ben) ik (?:maar|liever|toch maar) (?:dood|er niet|nooit geboren|er nooit)"),
+    ("dead_wish", r"\bik wou dat ik (?:dood|er niet|nooit)"),
+    ("dead_wish", r"\bdood wil ik\b|\bikwil(?:dood|doodgaan|sterven)\b|\bliever dood\b|\bwil sterven\b|\bdood willen\b|\bnooit (?:meer )?geboren\b"),
+    ("not_living", rf"\b(?:niet|geen zin|geen zin om) {_I}meer (?:te )?(?:leven|bestaan|ademen)\b"),
+    ("not_living", rf"\b(?:er|hier) {_I}niet meer (?:wil )?(?:zijn|wezen|te zijn)\b"),
+    ("not_living", r"\bniet meer wakker\b|\bnooit meer wakker\b|\bnooit meer (?:op )?(?:te )?word(?:en)? wakker"),
+    ("not_living", rf"\bwil {_I}(?:ik )?{_I}verdwijnen\b|\bwil {_I}niet meer bestaan\b"),
+    ("not_living", rf"\b(?:ik )?wil {_I}niet meer\s*$|\b(?:wil|kan) {_I}niet meer verder\b"),
+    ("not_living", r"\bgeen zin (?:meer )?in (?:het |mijn |dit )?leven\b"),
+    ("not_living", rf"^(?:ik )?kan {_I}(?:het )?{_I}niet meer\s*$|\bik kan {_I}niet meer\s*$"),
+    ("not_living", rf"\bkan het {_I}niet meer aan\b|\btrek het {_I}niet meer\b|\bho(?:ud|u|udt)? het {_I}niet meer vol\b"),
+    ("end_it", r"\beind(?:e)? (?:aan|an) (?:maken|mijn leven|me leven|het leven|alles|mezelf)\b"),
+    ("end_it", r"\ber (?:een )?eind(?:e)? (?:aan|an)\b|\ber (?:een )?eind(?:e)? (?:wil |gaan |ga )?(?:aan|an) maken\b"),
+    ("end_it", r"\b(?:mijn|me) (?:eigen )?leven (?:beeindigen|beindigen|nemen|stoppen|eindigen|afmaken)\b"),
+    ("end_it", r"\bleven (?:wil )?(?:beeindigen|beindigen)\b|\bstoppen met leven\b|\bmijn eigen leven\b"),
+    ("end_it", r"\b(?:van|vanaf|af) (?:een|het|de) (?:dak|flat|brug|gebouw|toren)\b.{0,20}\bspring"),
+    ("end_it", r"\bspring(?:en)? (?:van|vanaf|af|voor) (?:een|het|de) (?:dak|flat|brug|gebouw|trein|metro|auto)"),
+    ("end_it", r"\bvoor (?:de|een) trein\b"),
+    ("end_it", r"\b(?:mezelf|me) (?:op ?hangen|ophangen|verhangen|doden|vermoorden|doodmaken|dood maken|wat aandoen|iets aandoen|aandoen)\b"),
+    ("end_it", r"\b(?:pillen|pilletjes) (?:slikken|nemen|innemen)\b|\boverdosis\b|\bpolsen (?:door|snijden)"),
+    ("end_it", r"\bkill(?:ing)? (?:my ?self|me)\b|\bkms\b|\bwant (?:to )?die\b|\bwanna die\b|\bend (?:it all|my life)\b|\bsuicidal\b"),
+    # self-harm
+    ("self_harm", r"\bzelfbeschadig|\bzelf beschadig|\bself ?harm|\bcutting (?:my ?self)?"),
+    ("self_harm", rf"\b(?:mezelf|me) {_I}(?:pijn|snij|snijden|krassen|kras|beschadigen|slaan|snijd)\b"),
+    ("self_harm", rf"\b(?:snij|snijd|kras|sla|bijt|brand) (?:ik )?{_I}(?:in )?(?:mezelf|me|mijn armen|mijn arm|mijn benen|mijn been|mijn polsen|mijn pols)\b"),
+    ("self_harm", r"\b(?:mezelf|me) (?:wat|iets|pijn) (?:aan )?(?:te )?doen\b|\b(?:me|mezelf) van kant (?:te )?maken\b"),
+    ("self_harm", r"\bsnijden in (?:mijn|me)\b|\bkrassen in (?:mijn|me)\b|\bin (?:mijn|me) (?:armen|arm|polsen|pols) (?:snij|kras)"),
+    ("self_harm", r"\bdoe (?:mezelf|me) (?:pijn|wat aan|iets aan)\b"),
+    ("self_harm", r"\bmezelf (?:\w+ )?(?:gesneden|gekrast|pijn gedaan|beschadigd|geslagen)\b"),
+    ("end_it", r"\b(?:pillen|pilletjes|medicijnen) (?:verzameld|gespaard|opgespaard)\b"),
+    # worthlessness / nobody cares
+    ("worthless", r"\b(?:beter af|beter) zonder (?:me)\b|\bzonder (?:me) (?:is|zijn|zou|beter)"),
+    ("worthless", r"\bniemand (?:zou |zal |gaat )?(?:me|mijn) (?:missen|mis)\b|\bniemand mist me\b"),
+    ("worthless", r"\bniemand (?:geeft|houdt|hou|ziet|snapt|begrijpt|luistert) (?:om |van |naar )?me\b"),
+    ("worthless", r"\bniemand (?:wil|vindt|vind|mag) (?:met )?me\b"),
+    ("worthless", r"\b(?:iedereen|allemaal)\b(?: \w+){0,3} (?:haat|haten) me\b"),
+    ("worthless", r"\b(?:iedereen|allemaal|ze allemaal|de hele klas|mijn klas) (?:haat|haten|heeft een hekel aan|hebben een hekel aan) (?:me)\b"),
+    ("worthless", r"\b(?:ik )?(?:haat|hate) (?:mezelf|me self|myself|mijn leven|my life|het leven)\b|\bhekel aan mezelf\b"),
+    ("worthless", rf"\bik (?:ben|voel me) {_I}(?:waardeloos|niks waard|niets waard|een mislukkeling|een mislukking|overbodig|een last)\b"),
+    ("worthless", r"\bik ben (?:voor )?(?:iedereen )?(?:alleen maar )?een last\b|\bik ben niks\s*$|\bik ben niemand\b"),
+    ("worthless", r"\bik heb niemand(?: meer)?\s*$|\bik heb niemand (?:meer|om|die|aan wie|waarmee)\b|\bniemand om mee te praten\b"),
+    ("worthless", r"\bik heb geen (?:echte )?vrienden(?: meer)?\s*$|\bik heb geen (?:echte )?vrienden (?:meer|en|want|omdat|op school)\b|\bgeen enkele vriend\b"),
+    ("lonely", r"\beenzaam\b|\benzaam\b|\bvoel me (?:zo |heel |echt |erg )*alleen\b|\bben (?:zo |heel |echt |erg |altijd |helemaal )+alleen\b"),
+    # meaninglessness
+    ("pointless", r"\b(?:heeft|hoeft|heb) (?:allemaal |alles |het |echt )*geen zin meer\s*$|\b(?:heeft|hoeft) (?:het )?allemaal (?:echt )?geen zin\b|\bheeft (?:allemaal )?geen zin meer\b"),
+    ("pointless", r"\b(?:allemaal|alles) (?:heeft|heeft echt) geen zin\b|\bleven (?:heeft|is) (?:geen zin|zinloos|niks waard|geen nut)\b|\balles is zinloos\b"),
+    ("pointless", r"\bwat (?:heeft|is) (?:alles|mijn leven|het leven|leven) (?:nog |eigenlijk |uberhaupt )*(?:voor )?(?:zin|nut)\b|\bwat heeft (?:het|alles) (?:allemaal )?nog (?:voor )?(?:zin|nut)\b"),
+    ("pointless", r"\bnergens (?:meer )?zin (?:meer )?in\b|\bgeen reden (?:meer )?(?:om )?(?:te )?leven\b|\bno reason to live\b"),
+    ("pointless", rf"\bzie het {_I}(?:niet|geen) {_I}(?:meer )?(?:zitten|zien)\b|\bzie het niet meer\b|\bgeen uitweg\b"),
+    ("pointless", r"\bmijn leven is (?:echt |zo |gewoon )*(?:kut|klote|kanker|een hel|hel|zinloos|waardeloos|niks|shit|kapot|voorbij)\b"),
+    ("pointless", r"\bklaar met (?:het |mijn |alles|dit )?(?:leven|alles|bestaan)\b|\bmoe van (?:het )?(?:leven|alles|bestaan)\b|\blevensmoe\b"),
+    ("pointless", r"\bklaar mee,? met alles\b|\b(?:zat|beu) (?:om te leven|van het leven)\b|\bhet leven (?:zat|beu)\b"),
+    ("pointless", r"\bleven (?:is )?niet (?:meer )?(?:leuk|de moeite)\b|\bvind het leven niet\b"),
+    # feeling very bad
+    ("feeling_bad", rf"\b(?:voel|voelt) (?:me|mezelf) {_I}(?:kut|klote|kanker|slecht|rot|ellendig|waardeloos|depressief|depri|leeg|kapot|verdrietig|ongelukkig|shit|naar|niet goed|verschrikkelijk|vreselijk|hopeloos|wanhopig|zwaar|down|super down|kut kut)\b"),
+    ("feeling_bad", rf"\bhet gaat {_I}(?:slecht|kut|klote|kanker slecht|niet goed|rot|shit) met me\b|\bmet me gaat het {_I}(?:slecht|kut|klote|niet goed|rot)\b"),
+    ("feeling_bad", r"\bdepres|\bdepri\b|\bdepressed\b|\bpaniekaanval|\bangstaanval|\bangststoornis\b"),
+    ("feeling_bad", r"\b(?:huil|moet huilen|zit te huilen|lig te huilen)\b.{0,25}\b(?:elke dag|de hele tijd|alleen maar|steeds|elke avond|elke nacht|iedere dag|al dagen|altijd|heel vaak)\b"),
+    ("feeling_bad", r"\bhuil (?:me |mezelf )?in slaap\b|\bkapot van binnen\b|\bvanbinnen kapot\b|\bvan binnen kapot\b|\bleeg van binnen\b|\bga er (?:echt )?kapot aan\b"),
+    ("feeling_bad", rf"\bik ben {_I}(?:zo|echt|heel|super|erg) down\b|\bzit (?:echt |zo |heel |super )*(?:diep|in een dip|in een diep dal|er doorheen)\b"),
+    ("feeling_bad", r"\bik ben (?:zo |echt |heel )*(?:ongelukkig|wanhopig|hopeloos)\b|\bhopeloos\b|\bwanhopig\b"),
+    ("feeling_bad", r"\balles is (?:echt |gewoon |zo )*(?:kut|klote|kanker|shit|zwart|donker|hopeloos)\b"),
+    ("feeling_bad", r"\bstemmen in mijn hoofd\b|\bzwarte gedachten\b|\bdonkere gedachten\b|\bnare gedachten\b|\bgedachten over dood"),
+    # bullying / abuse
+    ("bullying", r"\b(?:word|wordt|werd|worden|ben|was|zijn) (?:\w+ ){0,4}gepest\b|^gepest\b|\bgepest (?:word|worden|door|op)\b|\bpesten (?:me|mijn)\b|\bpest(?:en|t)? me\b|\bpesterij|\bcyberpest|\bgecyberpest"),
+    ("bullying", r"\b(?:lachen|lacht) me (?:altijd |steeds |elke dag |de hele tijd )?uit\b|\buitgelachen\b|\buitgescholden\b|\bbuitengesloten\b|\bgeintimideerd\b|\bbedreigd\b"),
+    ("bullying", r"\b(?:slaan|slaat|schoppen|schopt|duwen|bedreigen) me\b|\bin elkaar geslagen\b|\bmishandeld\b|\bmisbruikt\b|\baangerand\b|\bverkracht\b"),
+    ("bullying", r"\bnudes? (?:van me )?(?:rond ?gestuurd|gedeeld|verspreid|gelekt)\b|chanteer|\bchantage\b"),
+    ("bullying", r"\b(?:word|wordt|werd|worden) (?:\w+ ){0,2}(?:geslagen|geschopt|mishandeld|bedreigd|gechanteerd|misbruikt)\b"),
+    ("bullying", r"\b(?:niet veilig|onveilig|bang) (?:thuis|op school)\b|\bthuis (?:niet veilig|onveilig)\b"),
+    ("bullying", r"\bbully|\bbullied\b"),
+    # hotline
+    ("hotline", r"\b113\b|\bkindertelefoon\b|\bzelfmoordlijn\b"),
+]
+
+# Keywords searched in the squashed text (no spaces at all): "z e l f m o o r d", "ikwildood".
+_SQUASHED_KEYWORDS_RAW = (
+    "zelfmoord",
+    "zelfdoding",
+    "suicide",
+    "suicidal",
+    "zelfbeschadig",
+    "selfharm",
+    "killmyself",
+    "ikwilsterven",
+    "nietmeerleven",
+    "ikwilernietmeerzijn",
+    "mezelfpijn",
+    "mezelfsnijden",
+    "snijmezelf",
+    "ziehetnietmeerzitten",
+    "ikwordgepest",
+)
+
+# Long keywords matched with a small edit distance on words (and pairs of words).
+_FUZZY_KEYWORDS_RAW = {
+    "zelfmoord": 1,
+    "zelfmoorden": 1,
+    "zelfdoding": 2,
+    "suicide": 1,
+    "suicidaal": 2,
+    "zelfbeschadiging": 2,
+    "depressief": 1,
+    "depressie": 1,
+}
+
+
+def _strip_accents(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def _collapse(text: str) -> str:
+    """Collapse every run of the same letter to one letter."""
+    return re.sub(r"([a-z])\1+", r"\1", text)
+
+
+def _collapse_pattern(pattern: str) -> str:
+    """Collapse letter runs in a regex, leaving escapes like \\b intact."""
+    parts = re.split(r"(\\.)", pattern)
+    return "".join(p if p.startswith("\\") else _collapse(p) for p in parts)
+
+
+_WORD_FIXES = {_collapse(k): _collapse(v) for k, v in _WORD_FIXES_RAW.items()}
+_COMPILED = [(name, re.compile(_collapse_pattern(pat))) for name, pat in _PATTERNS]
+_SQUASHED_KEYWORDS = tuple(_collapse(k) for k in _SQUASHED_KEYWORDS_RAW)
+_FUZZY_KEYWORDS = {_collapse(k): v for k, v in _FUZZY_KEYWORDS_RAW.items()}
+
+
+def _deleet(match: re.Match[str]) -> str:
+    word = match.group(0)
+    if re.search(r"[a-z]", word) and not word.isdigit():
+        return word.translate(_LEET)
+    return word
+
+
+def _basic(text: str) -> str:
+    """Lowercase, strip accents and censoring stars, undo leetspeak, punctuation/emoji to spaces."""
+    t = _strip_accents(str(text or "")).lower()
+    t = t.replace("’", "'").replace("`", "'")
+    # censoring: k*t, k@t, kl*te, zelfm**rd -> remove the stars inside words
+    t = re.sub(r"(?<=[a-z])[*#]+(?=[a-z])", "", t)
+    t = re.sub(r"[a-z0-9@$]+", _deleet, t)
+    t = t.replace("'", "")
+    t = re.sub(r"[^a-z0-9]+", " ", t)
+    return _collapse(t).strip()
+
+
+def normalize(text: str) -> str:
+    """Lowercase, strip accents, remove punctuation/emoji, collapse repeated letters, fix chat spelling."""
+    return " ".join(_WORD_FIXES.get(w, w) for w in _basic(text).split())
+
+
+def _edit_distance(a: str, b: str, limit: int) -> int:
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    prev = list(range(len(b) + 1))
+    prev_prev = prev
+    for i, ca in enumerate(a, 1):
+        cur = [i] + [0] * len(b)
+        best = cur[0]
+        for j, cb in enumerate(b, 1):
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
+            # transposition
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cur[j] = min(cur[j], prev_prev[j - 2] + 1)
+            best = min(best, cur[j])
+        if best > limit:
+            return limit + 1
+        prev_prev, prev = prev, cur
+    return prev[-1]
+
+
+def _fuzzy_hit(words: list[str]) -> str | None:
+    candidates = list(words) + [a + b for a, b in zip(words, words[1:], strict=False)]
+    for cand in candidates:
+        if len(cand) < 6:
+            continue
+        for keyword, limit in _FUZZY_KEYWORDS.items():
+            if _edit_distance(cand, keyword, limit) <= limit:
+                return f"fuzzy:{keyword}"
+    return None
+
+
+@lru_cache(maxsize=4096)
+def distress_reason(text: str) -> str | None:
+    """The name of the rule that fired on `text`, or None when no distress signal is found."""
+    norm = normalize(text)
+    if not norm:
+        return None
+    for name, regex in _COMPILED:
+        if regex.search(norm):
+            return name
+    # squashed: "z e l f m o o r d", "zelf moord", "ik wil dood" typed without spaces
+    squashed = _collapse(_basic(text).replace(" ", ""))
+    for keyword in _SQUASHED_KEYWORDS:
+        if keyword in squashed:
+            return f"squashed:{keyword}"
+    return _fuzzy_hit(norm.split())
+
+
+def is_distress(text: str) -> bool:
+    """True when `text` shows a sign of serious distress (suicidal thoughts, self-harm, bullying, despair)."""
+    return distress_reason(text) is not None

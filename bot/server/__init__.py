@@ -1,0 +1,1 @@
+"""The web server: the demo page, the widget files, the advisor dashboard."""

@@ -1,0 +1,229 @@
+"""Workshop figures for the advisor's projector: pure aggregation of bot.workshops.store's DataFrame.
+
+Nothing in the output identifies a pupil: no sender ids, score points sorted (no arrival order),
+answer counts below MIN_COUNT shown as "<3" (with complementary suppression so they cannot be
+recomputed from the other counts), and demo conversations left out. Results are taken in steps of
+MIN_COUNT finished pupils (in the order they finished), so the change between two refreshes never
+shows one pupil's answers, persona or point.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from bot.workshops.store import QUESTION_PREFIX, SCORE_SLOTS
+
+MIN_COUNT = 3
+SUPPRESSED = "<3"
+DONT_KNOW = "dont_know"
+DONT_KNOW_LABEL = "Weet ik niet"
+PERSONA_IDS = ("joost", "luuk", "tim")
+
+
+@dataclass(frozen=True)
+class QuestionInfo:
+    """What the dashboard needs of a questionnaire question."""
+
+    id: str
+    text: str
+    multi: bool
+    options: tuple[tuple[str, str], ...]  # (option id, label), "weet ik niet" last
+
+
+@dataclass(frozen=True)
+class PersonaInfo:
+    id: str
+    name: str
+    exploration: float
+    commitment: float
+
+
+def _question_text(question: Any) -> str:
+    for stage in (None, "bovenbouw"):
+        try:
+            text = question.text_for(stage)
+        except Exception:  # noqa: BLE001 - any content quirk falls back to the id
+            continue
+        if text:
+            return str(text)
+    return str(question.id)
+
+
+def question_catalog(questionnaire: Any = None) -> list[QuestionInfo]:
+    """Every question of the questionnaire (all stages), in questionnaire order."""
+    if questionnaire is None:
+        from bot.core.content import get_questionnaire
+
+        questionnaire = get_questionnaire()
+    ordered: dict[str, Any] = {}
+    first = list(questionnaire.questions_for(None))
+    for question in first:
+        ordered.setdefault(question.id, question)
+    stage_question = next((q for q in first if q.id == "stage"), None)
+    for option in getattr(stage_question, "options", []) or []:
+        for question in questionnaire.questions_for(option.id):
+            ordered.setdefault(question.id, question)
+    catalog = []
+    for question in ordered.values():
+        options = [(str(o.id), str(o.label)) for o in question.options]
+        if DONT_KNOW not in {o for o, _ in options}:
+            options.append((DONT_KNOW, DONT_KNOW_LABEL))
+        catalog.append(
+            QuestionInfo(str(question.id), _question_text(question), bool(getattr(question, "multi", False)),
+                         tuple(options))
+        )
+    return catalog
+
+
+def _position(persona: Any, key: str) -> float:
+    position = getattr(persona, "position", None)
+    value = position.get(key) if isinstance(position, dict) else getattr(position, key, None)
+    if value is None:
+        value = getattr(persona, key, float("nan"))
+    return float(value)
+
+
+def persona_catalog(personas: Any = None) -> list[PersonaInfo]:
+    """The three personas with their place on the exploration/commitment plane."""
+    if personas is None:
+        from bot.core.content import get_personas
+
+        personas = get_personas()
+    items = personas.items() if isinstance(personas, dict) else ((p.id, p) for p in personas)
+    catalog = [
+        PersonaInfo(str(pid), str(getattr(p, "name", str(pid).capitalize())), _position(p, "exploration"),
+                    _position(p, "commitment"))
+        for pid, p in items
+    ]
+    order = {pid: i for i, pid in enumerate(PERSONA_IDS)}
+    return sorted(catalog, key=lambda p: (order.get(p.id, len(order)), p.id))
+
+
+def suppress(counts: dict[str, int], min_count: int = MIN_COUNT) -> dict[str, int | str]:
+    """Counts below min_count become "<3"; then more cells are hidden until the hidden ones
+    cannot be worked out from a known total (at least two hidden cells, hiding 0 or >= min_count)."""
+    hidden = {key for key, n in counts.items() if n < min_count}
+
+    def exposed() -> bool:
+        total_hidden = sum(counts[k] for k in hidden)
+        nonzero_hidden = [k for k in hidden if counts[k] > 0]
+        return 0 < total_hidden < min_count or len(nonzero_hidden) == 1
+
+    while hidden and exposed():
+        visible = sorted((n, k) for k, n in counts.items() if k not in hidden)
+        if not visible:
+            break
+        hidden.add(visible[0][1])
+    return {key: (SUPPRESSED if key in hidden else n) for key, n in counts.items()}
+
+
+def _split(value: Any) -> list[str]:
+    if not isinstance(value, str) or not value:
+        return []
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def question_counts(
+    frame: pd.DataFrame, catalog: Iterable[QuestionInfo], min_count: int = MIN_COUNT
+) -> list[dict[str, Any]]:
+    """Per question, per option: how many of these conversations chose it (suppressed below min_count)."""
+    result = []
+    for question in catalog:
+        column = QUESTION_PREFIX + question.id
+        counts = {option_id: 0 for option_id, _ in question.options}
+        if column in frame.columns:
+            for value in frame[column]:
+                for option_id in set(_split(value)):
+                    if option_id in counts:
+                        counts[option_id] += 1
+        shown = suppress(counts, min_count)
+        result.append(
+            {
+                "id": question.id,
+                "text": question.text,
+                "multi": question.multi,
+                "options": [
+                    {"id": option_id, "label": label, "count": shown[option_id]}
+                    for option_id, label in question.options
+                ],
+            }
+        )
+    return result
+
+
+def _finite(value: Any) -> bool:
+    return isinstance(value, (int, float)) and math.isfinite(value)
+
+
+def score_points(frame: pd.DataFrame) -> list[dict[str, float]]:
+    """One anonymous point per conversation, rounded and sorted so arrival order does not show."""
+    points = []
+    for row in frame[list(SCORE_SLOTS)].itertuples(index=False):
+        if _finite(row.exploration) and _finite(row.commitment):
+            points.append(
+                {
+                    "exploration": round(float(row.exploration), 2),
+                    "commitment": round(float(row.commitment), 2),
+                    "reconsideration": round(float(row.reconsideration), 2)
+                    if _finite(row.reconsideration) else None,
+                }
+            )
+    points.sort(key=lambda p: (p["exploration"], p["commitment"], p["reconsideration"] or 0.0))
+    return points
+
+
+def counted(frame: pd.DataFrame) -> pd.DataFrame:
+    """The conversations that count: everything except demo conversations."""
+    if frame.empty:
+        return frame
+    return frame[~frame["demo"].astype(bool)]
+
+
+def in_steps(finished: pd.DataFrame, step: int = MIN_COUNT) -> pd.DataFrame:
+    """The first floor(n / step) * step finished conversations, in the order they finished."""
+    if finished.empty:
+        return finished
+    ordered = finished.sort_values(["finished_at", "sender_id"], na_position="last", kind="mergesort")
+    return ordered.head(len(ordered) // step * step)
+
+
+def summarize(
+    frame: pd.DataFrame, questionnaire: Any = None, personas: Any = None, min_count: int = MIN_COUNT,
+    now: float | None = None,
+) -> dict[str, Any]:
+    """JSON-ready figures for one workshop's conversations (bot.workshops.store.load_conversations)."""
+    real = counted(frame)
+    finished = real[real["finished"].astype(bool)] if not real.empty else real
+    shown = in_steps(finished, min_count)
+    persona_info = persona_catalog(personas)
+    known = {p.id for p in persona_info}
+    distribution = {p.id: 0 for p in persona_info}
+    for persona in shown["persona"] if not shown.empty else []:
+        if persona in known:
+            distribution[persona] += 1
+    enough = len(shown) >= min_count
+    return {
+        "generated_at": round(now if now is not None else time.time(), 3),
+        "started": int(len(real)),
+        "finished": int(len(finished)),
+        "in_progress": int(len(real) - len(finished)),
+        "demo_left_out": int(len(frame) - len(real)),
+        "shown": int(len(shown)),
+        "min_count": min_count,
+        "group_large_enough": enough,
+        "personas": [
+            {
+                "id": p.id, "name": p.name, "exploration": p.exploration, "commitment": p.commitment,
+                "count": distribution[p.id] if enough else None,
+            }
+            for p in persona_info
+        ],
+        "points": score_points(shown) if enough else [],
+        "questions": question_counts(shown, question_catalog(questionnaire), min_count),
+    }

@@ -1,0 +1,61 @@
+"""The questionnaire flow without Rasa: the scripted pupils of the e2e test reach their persona here too."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import yaml
+
+from bot import ROOT
+from bot.core import turn
+from bot.core.content import get_questionnaire, slot_for
+from bot.core.reveal import build_reveal
+
+PUPILS = yaml.safe_load((ROOT / "tests" / "e2e" / "pupils.yml").read_text(encoding="utf-8"))
+CASES = [(persona, pupil) for persona, pupils in PUPILS.items() for pupil in pupils]
+
+
+def play(pupil: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
+    """Answer the questions in the order the form asks them; returns the slots and the questions asked."""
+    slots: dict[str, Any] = {slot_for(q.id): None for q in get_questionnaire().questions}
+    asked: list[str] = []
+    for _ in range(30):
+        missing = [s for s in turn.required_slots(slots) if slots.get(s) is None]
+        if not missing:
+            return slots, asked
+        question_id = missing[0].removeprefix("q_")
+        asked.append(question_id)
+        answer = turn.handle_answer(question_id, pupil[question_id], "inform", [], slots)
+        assert answer.understood, f"{pupil['name']}: not understood at {question_id}: {pupil[question_id]!r}"
+        slots.update(answer.updates)
+    raise AssertionError("questionnaire did not end")
+
+
+@pytest.mark.parametrize(("persona", "pupil"), CASES, ids=[p["name"] for _, p in CASES])
+def test_scripted_pupil_reaches_persona(persona: str, pupil: dict[str, str]) -> None:
+    slots, _ = play(pupil)
+    state = turn.State.from_slots(slots)
+    reveal = build_reveal(state.model_answers(), state.stage)
+    assert reveal.persona_id == persona, (reveal.payload["exploration"], reveal.payload["commitment"])
+
+
+def test_klas3_is_asked_which_profiles_they_consider_and_no_first_year_question() -> None:
+    _, asked = play(PUPILS["luuk"][3])
+    assert "first_year_doubt" not in asked
+    prompt = turn.question_prompt("profile", {"q_stage": "klas3"})
+    assert "overweeg" in prompt.text
+
+
+def test_an_early_answer_skips_the_later_question() -> None:
+    pupil = PUPILS["joost"][1]  # "NT natuurlijk en ik twijfel nooit"
+    slots, asked = play(pupil)
+    assert "doubt" not in asked
+    assert slots["q_doubt"] == "never"
+
+
+def test_prompt_progress_counts_the_stage_questions() -> None:
+    prompt = turn.question_prompt("future", {"q_stage": "student"})
+    assert prompt.payload["index"] == prompt.payload["total"] == 12
+    prompt = turn.question_prompt("future", {"q_stage": "klas3"})
+    assert prompt.payload["total"] == 11

@@ -1,0 +1,99 @@
+"""CSV and report exports: anonymous, finished non-demo conversations only."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+
+from bot.workshops import export, registry, store, summary
+from tests.unit.workshops.test_summary import PERSONAS, QUESTIONNAIRE, add_conversation, fill_workshop, tracker_store
+
+
+@pytest.fixture()
+def db_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'tracker.db'}"
+
+
+def read_csv(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_csv_has_one_anonymous_row_per_finished_pupil(db_url: str) -> None:
+    fill_workshop(tracker_store(db_url))
+    frame = store.load_conversations("ABCDEF", db_url=db_url)
+    text = export.to_csv(frame, QUESTIONNAIRE)
+    header = text.splitlines()[0].split(",")
+    assert header == ["nr", "stage", "exploration", "commitment", "reconsideration", "persona", "fit",
+                      "hobbies", "drive"]
+    rows = read_csv(text)
+    assert len(rows) == 9
+    assert sorted(int(r["nr"]) for r in rows) == list(range(1, 10))
+    assert "pupil-" not in text and "demo-1" not in text and "halfway" not in text
+    assert sorted(r["persona"] for r in rows) == ["joost"] * 4 + ["luuk"] * 2 + ["tim"] * 3
+    first = next(r for r in rows if r["exploration"] == "0.810")
+    assert first == {"nr": first["nr"], "stage": "klas3", "exploration": "0.810", "commitment": "0.770",
+                     "reconsideration": "0.300", "persona": "tim", "fit": "good", "hobbies": "Veel",
+                     "drive": "Uitdaging; Techniek"}
+    assert any(r["hobbies"] == "Weet ik niet" for r in rows)
+
+
+def test_csv_row_order_is_not_arrival_order(db_url: str) -> None:
+    tracker = tracker_store(db_url)
+    for i in range(12):
+        add_conversation(tracker, f"p{i}", answers={"stage": "klas3"}, persona="tim",
+                         scores=(i / 20, 0.5, 0.5), start=1_700_000_000.0 + i)
+    frame = store.load_conversations("ABCDEF", db_url=db_url)
+    orders = {tuple(r["exploration"] for r in read_csv(export.to_csv(frame, QUESTIONNAIRE)))
+              for _ in range(5)}
+    assert len(orders) > 1
+
+
+def test_csv_cells_cannot_be_formulas() -> None:
+    assert export._cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"
+    assert export._cell("Veel") == "Veel"
+    assert export._cell(3) == 3
+
+
+def test_report_png_and_pdf(db_url: str, tmp_path: Path) -> None:
+    fill_workshop(tracker_store(db_url))
+    figures = summary.summarize(store.load_conversations("ABCDEF", db_url=db_url), QUESTIONNAIRE, PERSONAS)
+    png = tmp_path / "r.png"
+    export.write_report(figures, "Keuzespiegel: test (ABCDEF)", png)
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 20_000
+    pdf = tmp_path / "r.pdf"
+    export.write_report(figures, "Keuzespiegel: test (ABCDEF)", pdf)
+    assert pdf.read_bytes()[:5] == b"%PDF-"
+    empty = summary.summarize(store.load_conversations("NOPE23", db_url=db_url), QUESTIONNAIRE, PERSONAS)
+    assert export.render_report(empty, "leeg")[:4] == b"\x89PNG"
+    with pytest.raises(ValueError):
+        export.render_report(figures, "x", "svg")
+
+
+def test_export_command(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                        capsys: pytest.CaptureFixture[str]) -> None:
+    from bot.cli.main import main
+
+    monkeypatch.setenv("KEUZESPIEGEL_DB_URL", db_url)
+    monkeypatch.setenv("KEUZESPIEGEL_HOST", "localhost")
+    monkeypatch.setenv("WEB_PORT", "8000")
+    assert main(["workshop", "new", "5V techniekdag"]) == 0
+    out = capsys.readouterr().out
+    code = out.split("code: ")[1].split()[0]
+    assert f"link: http://localhost:8000/?workshop={code}" in out
+    assert main(["workshop", "list"]) == 0
+    assert code in capsys.readouterr().out and registry.get_workshop(code, db_url=db_url)
+    tracker = tracker_store(db_url)
+    for i in range(3):
+        add_conversation(tracker, f"p{i}", workshop=code, answers={"stage": "examen"}, persona="luuk",
+                         scores=(0.9, 0.4, 0.6))
+    out_csv, out_png = tmp_path / "out.csv", tmp_path / "out.png"
+    assert main(["export", code, "--csv", str(out_csv), "--report", str(out_png)]) == 0
+    rows = read_csv(out_csv.read_text(encoding="utf-8"))
+    assert len(rows) == 3 and {r["persona"] for r in rows} == {"luuk"}
+    assert {r["stage"] for r in rows} == {"examen"}
+    assert out_png.read_bytes()[:4] == b"\x89PNG"
+    assert main(["export", "ZZZZZZ", "--csv", str(out_csv)]) == 1
+    assert main(["export", code]) == 2
