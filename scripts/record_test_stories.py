@@ -152,7 +152,7 @@ def main() -> int:
     os.environ["RASA_TELEMETRY_ENABLED"] = "false"
     config = settings.load()
     servers.train(config)
-    domain = Domain.load(str(ROOT / "domain.yml"))
+    domain = Domain.load(str(ROOT / "domain"))
     OUT.mkdir(parents=True, exist_ok=True)
     with servers.running(config, web=False, log_dir=data_dir / "logs"):
         store = ConfiguredSQLTrackerStore(domain=domain)

@@ -52,7 +52,10 @@ def rasa_command(*args: str) -> list[str]:
 def train(config: Settings) -> None:
     """Train only when data, domain or config changed: Rasa's fingerprint check skips the rest."""
     subprocess.run(
-        rasa_command("train", "--out", str(ROOT / "models")), cwd=ROOT, env=child_env(config), check=True
+        rasa_command("train", "--domain", str(ROOT / "domain"), "--out", str(ROOT / "models")),
+        cwd=ROOT,
+        env=child_env(config),
+        check=True,
     )
 
 

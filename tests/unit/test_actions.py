@@ -7,7 +7,6 @@ import json
 from typing import Any
 
 import pytest
-import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -27,8 +26,9 @@ from actions.actions import (
 from bot import ROOT
 from bot.core.content import get_personas, get_questionnaire, slot_for
 from bot.core.turn import button_payload
+from tests.unit.domain_files import load_domain
 
-DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+DOMAIN = load_domain(ROOT / "domain")
 
 
 def empty_slots() -> dict[str, Any]:
