@@ -73,8 +73,9 @@ def _public_url(value: str) -> str | None:
         return None
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConfigError(f"KEUZESPIEGEL_PUBLIC_URL must be an http(s) address like https://bot.school.nl, "
-                          f"got {value!r}")
+        raise ConfigError(
+            f"KEUZESPIEGEL_PUBLIC_URL must be an http(s) address like https://bot.school.nl, got {value!r}"
+        )
     return value
 
 
@@ -168,8 +169,11 @@ def load() -> Settings:
         data_dir=data_dir,
         actions_host=os.environ.get("KEUZESPIEGEL_ACTIONS_HOST", "").strip() or "127.0.0.1",
         public_url=public_url,
-        rate_limit=parse_rate("KEUZESPIEGEL_RATE_LIMIT", os.environ.get("KEUZESPIEGEL_RATE_LIMIT", "120/10"),
-                              os.environ.get("KEUZESPIEGEL_RATE_BURST", "")),
+        rate_limit=parse_rate(
+            "KEUZESPIEGEL_RATE_LIMIT",
+            os.environ.get("KEUZESPIEGEL_RATE_LIMIT", "120/10"),
+            os.environ.get("KEUZESPIEGEL_RATE_BURST", ""),
+        ),
         trusted_proxies=_int("KEUZESPIEGEL_TRUSTED_PROXIES", 0, minimum=0),
         workshop_cap=_int("KEUZESPIEGEL_WORKSHOP_CAP", 60, minimum=1),
         purge_interval_s=_int("KEUZESPIEGEL_PURGE_INTERVAL", 3600, minimum=60),

@@ -83,9 +83,7 @@ _SPACES = re.compile(r"[ \t]{2,}")
 @lru_cache(maxsize=1)
 def _options_by_question() -> dict[str, tuple[frozenset[str], bool]]:
     """question id -> (option ids incl. "weet ik niet", multi?) from the questionnaire."""
-    return {
-        q.id: (frozenset((*q.option_ids, DONT_KNOW)), bool(q.multi)) for q in get_questionnaire().questions
-    }
+    return {q.id: (frozenset((*q.option_ids, DONT_KNOW)), bool(q.multi)) for q in get_questionnaire().questions}
 
 
 def is_allowed_payload(text: str) -> bool:
@@ -149,8 +147,9 @@ class RateLimiter:
     been idle has refilled anyway). Nothing is ever reset for everybody at once. Thread-safe.
     """
 
-    def __init__(self, rate: settings.RateLimit, max_clients: int = 50_000,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, rate: settings.RateLimit, max_clients: int = 50_000, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.rate = rate
         self.max_clients = max_clients
         self._clock = clock
