@@ -176,5 +176,5 @@ def load() -> Settings:
         ),
         trusted_proxies=_int("KEUZESPIEGEL_TRUSTED_PROXIES", 0, minimum=0),
         workshop_cap=_int("KEUZESPIEGEL_WORKSHOP_CAP", 60, minimum=1),
-        purge_interval_s=_int("KEUZESPIEGEL_PURGE_INTERVAL", 3600, minimum=60),
+        purge_interval_s=_int("KEUZESPIEGEL_PURGE_INTERVAL", 3600, minimum=1),
     )
