@@ -59,8 +59,11 @@ def stored_answers(config: Settings, sender: str) -> dict[str, Any]:
     engine = sa.create_engine(config.db_url)
     with engine.connect() as connection:
         rows = connection.execute(
-            sa.text("SELECT action_name, data FROM events WHERE sender_id = :s AND type_name = 'slot' "
-                    "AND action_name LIKE 'q\\_%' ESCAPE '\\' ORDER BY id"), {"s": sender}
+            sa.text(
+                "SELECT action_name, data FROM events WHERE sender_id = :s AND type_name = 'slot' "
+                "AND action_name LIKE 'q\\_%' ESCAPE '\\' ORDER BY id"
+            ),
+            {"s": sender},
         ).fetchall()
     engine.dispose()
     values: dict[str, Any] = {}

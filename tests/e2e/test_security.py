@@ -46,9 +46,12 @@ MARKER = "zqxmarker" + uuid.uuid4().hex[:10]
 def secure(tmp_path_factory: pytest.TempPathFactory) -> Iterator[servers.Stack]:
     data_dir = tmp_path_factory.mktemp("keuzespiegel-security")
     with own_stack(
-        data_dir, 300,
-        KEUZESPIEGEL_RATE_LIMIT="60/10", KEUZESPIEGEL_RATE_BURST="30",
-        KEUZESPIEGEL_WORKSHOP_CAP=str(CAP), KEUZESPIEGEL_PUBLIC_URL=PUBLIC,
+        data_dir,
+        300,
+        KEUZESPIEGEL_RATE_LIMIT="60/10",
+        KEUZESPIEGEL_RATE_BURST="30",
+        KEUZESPIEGEL_WORKSHOP_CAP=str(CAP),
+        KEUZESPIEGEL_PUBLIC_URL=PUBLIC,
         KEUZESPIEGEL_PURGE_INTERVAL="2",
     ) as stack:
         yield stack
@@ -61,8 +64,14 @@ class Answer:
     headers: dict[str, str]
 
 
-def request(url: str, body: bytes | None = None, method: str = "POST", source: str = "127.0.0.1",
-            headers: dict[str, str] | None = None, timeout: float = 60) -> Answer:
+def request(
+    url: str,
+    body: bytes | None = None,
+    method: str = "POST",
+    source: str = "127.0.0.1",
+    headers: dict[str, str] | None = None,
+    timeout: float = 60,
+) -> Answer:
     """One HTTP request from a chosen local address (each 127.0.0.x is its own client for the rate limit)."""
     parts = urllib.parse.urlsplit(url)
     host = parts.hostname or "localhost"
@@ -70,8 +79,12 @@ def request(url: str, body: bytes | None = None, method: str = "POST", source: s
         host = "127.0.0.1"
     connection = http.client.HTTPConnection(host, parts.port, timeout=timeout, source_address=(source, 0))
     try:
-        connection.request(method, parts.path + (f"?{parts.query}" if parts.query else ""), body=body,
-                           headers={"Content-Type": "application/json", **(headers or {})})
+        connection.request(
+            method,
+            parts.path + (f"?{parts.query}" if parts.query else ""),
+            body=body,
+            headers={"Content-Type": "application/json", **(headers or {})},
+        )
         response = connection.getresponse()
         raw = response.read()
         try:
@@ -87,8 +100,9 @@ def webhook(config: settings.Settings) -> str:
     return f"{config.rasa_url}/webhooks/rest/webhook"
 
 
-def send(config: settings.Settings, sender: str, message: Any, metadata: Any = None, source: str = "127.0.0.1",
-         **extra: Any) -> Answer:
+def send(
+    config: settings.Settings, sender: str, message: Any, metadata: Any = None, source: str = "127.0.0.1", **extra: Any
+) -> Answer:
     body: dict[str, Any] = {"sender": sender, "message": message, **extra}
     if metadata is not None:
         body["metadata"] = metadata
@@ -111,15 +125,22 @@ def events(config: settings.Settings, sender: str) -> list[tuple[str, str | None
 
 
 def slot(config: settings.Settings, sender: str, name: str) -> Any:
-    values = [data.get("value") for kind, slot_name, data in events(config, sender)
-              if kind == "slot" and slot_name == name]
+    values = [
+        data.get("value") for kind, slot_name, data in events(config, sender) if kind == "slot" and slot_name == name
+    ]
     return values[-1] if values else None
 
 
-def web(config: settings.Settings, path: str, data: bytes | None = None, method: str | None = None,
-        headers: dict[str, str] | None = None) -> Answer:
-    return request(f"{config.web_url}{path}", data, method=method or ("POST" if data is not None else "GET"),
-                   headers=headers)
+def web(
+    config: settings.Settings,
+    path: str,
+    data: bytes | None = None,
+    method: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> Answer:
+    return request(
+        f"{config.web_url}{path}", data, method=method or ("POST" if data is not None else "GET"), headers=headers
+    )
 
 
 def advisor(config: settings.Settings, path: str, data: dict[str, Any] | None = None) -> Answer:
@@ -128,8 +149,10 @@ def advisor(config: settings.Settings, path: str, data: dict[str, Any] | None = 
 
 
 def demo_payloads(persona: str) -> dict[str, str]:
-    return {qid: button_payload_for(qid, chosen[0] if isinstance(chosen, list) else chosen)
-            for qid, chosen in get_personas()[persona].demo_answers.items()}
+    return {
+        qid: button_payload_for(qid, chosen[0] if isinstance(chosen, list) else chosen)
+        for qid, chosen in get_personas()[persona].demo_answers.items()
+    }
 
 
 def button_payload_for(question: str, option: str) -> str:
@@ -215,8 +238,10 @@ def test_typed_back_restart_and_session_start_rewind_nothing(secure: servers.Sta
         chat.send(text)
     kinds = {kind for kind, _, _ in events(config, chat.sender)}
     assert not kinds & {"rewind", "restart", "undo"}, kinds
-    chosen = {qid: (value[0] if isinstance(value, list) else value)
-              for qid, value in get_personas()["tim"].demo_answers.items()}
+    chosen = {
+        qid: (value[0] if isinstance(value, list) else value)
+        for qid, value in get_personas()["tim"].demo_answers.items()
+    }
     for question in asked:
         assert slot(config, chat.sender, f"q_{question}") == chosen[question], f"{question} was lost"
     # The conversation goes on at the same question and reaches Tim with every earlier answer.
@@ -282,8 +307,14 @@ def test_only_open_existing_workshops_with_room_are_joined(secure: servers.Stack
 
     second = advisor(config, "/dashboard/api/workshops", {"name": "wordt gesloten"}).body["code"]
     assert send(config, "before-close", "hoi", {"workshop": second}).status == 200
-    closed = subprocess.run([sys.executable, "-m", "bot", "workshop", "close", second], cwd=ROOT,
-                            env=servers.child_env(config), capture_output=True, text=True, timeout=120)
+    closed = subprocess.run(
+        [sys.executable, "-m", "bot", "workshop", "close", second],
+        cwd=ROOT,
+        env=servers.child_env(config),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert closed.returncode == 0 and "closed" in closed.stdout, closed.stderr
     time.sleep(6)  # the channel caches a workshop's state for 5 s
     assert send(config, "after-close", "hoi", {"workshop": second}).status == 200
@@ -329,8 +360,12 @@ def test_wrong_guesses_do_not_lock_the_advisor_out(secure: servers.Stack) -> Non
     statuses = [web(config, "/dashboard/api/workshops", headers=wrong).status for _ in range(25)]
     assert statuses[:20] == [401] * 20 and set(statuses[20:]) == {429}
     assert advisor(config, "/dashboard/api/workshops").status == 200
-    login = web(config, "/dashboard/login", urllib.parse.urlencode({"token": TOKEN}).encode(),
-                headers={"Content-Type": "application/x-www-form-urlencoded", "Origin": PUBLIC})
+    login = web(
+        config,
+        "/dashboard/login",
+        urllib.parse.urlencode({"token": TOKEN}).encode(),
+        headers={"Content-Type": "application/x-www-form-urlencoded", "Origin": PUBLIC},
+    )
     assert login.status == 303
     cookie = login.headers["set-cookie"].split(";")[0]
     assert web(config, "/dashboard/api/workshops", headers={"Cookie": cookie}).status == 200
@@ -338,8 +373,9 @@ def test_wrong_guesses_do_not_lock_the_advisor_out(secure: servers.Stack) -> Non
 
 def test_a_short_advisor_token_stops_the_server_at_startup(secure: servers.Stack) -> None:
     env = {**servers.child_env(secure.config), "KEUZESPIEGEL_ADVISOR_TOKEN": "kort-token", "WEB_PORT": "1"}
-    result = subprocess.run([sys.executable, "-m", "bot.server.app"], cwd=ROOT, env=env, capture_output=True,
-                            text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.server.app"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode != 0
     assert "KEUZESPIEGEL_ADVISOR_TOKEN" in result.stderr and "24" in result.stderr
 
@@ -375,7 +411,7 @@ def listening(port: int) -> set[str]:
                 if width == 8:
                     found.add(socket.inet_ntop(socket.AF_INET, bytes.fromhex(address)[::-1]))
                 else:
-                    raw = b"".join(bytes.fromhex(address[i:i + 8])[::-1] for i in range(0, 32, 8))
+                    raw = b"".join(bytes.fromhex(address[i : i + 8])[::-1] for i in range(0, 32, 8))
                     found.add(socket.inet_ntop(socket.AF_INET6, raw))
     return found
 
@@ -428,8 +464,10 @@ def test_the_running_server_purges_old_conversations_and_logs(secure: servers.St
         assert send(config, sender, "hoi").status == 200
     engine = sa.create_engine(config.db_url)
     with engine.begin() as connection:
-        connection.execute(sa.text("UPDATE events SET timestamp = timestamp - :age WHERE sender_id = :s"),
-                           {"age": 31 * 86400, "s": old})
+        connection.execute(
+            sa.text("UPDATE events SET timestamp = timestamp - :age WHERE sender_id = :s"),
+            {"age": 31 * 86400, "s": old},
+        )
     engine.dispose()
     stale_log = secure.log_dir / "rasa-2001-01-01.log"
     stale_log.write_text("an old line\n")
