@@ -313,6 +313,16 @@ def _yes_no(tokens: list[str]) -> str | None:
     return None
 
 
+def _leading_yes_no(tokens: list[str]) -> str | None:
+    """'ja ik had een scheikundedoos' or 'nee, meer creatief': a yes/no word first, then an explanation."""
+    first = next((t for t in tokens if t != BOUNDARY), None)
+    if first in YES_WORDS and first != "zeker":
+        return "affirm"
+    if first in NO_WORDS:
+        return "deny"
+    return None
+
+
 def interpret_tokens(question: Question, tokens: list[str], intent: str | None = None) -> list[str] | None:
     """Option ids for already normalised tokens (see interpret)."""
     hits = _hits(question, tokens)
@@ -335,7 +345,7 @@ def interpret_tokens(question: Question, tokens: list[str], intent: str | None =
         return leaders if len(leaders) == 1 else None
     if dont_know:
         return [DONT_KNOW]
-    kind = intent if intent in ("affirm", "deny") else _yes_no(tokens)
+    kind = intent if intent in ("affirm", "deny") else _yes_no(tokens) or _leading_yes_no(tokens)
     if kind == "affirm" and question.affirm:
         return [question.affirm]
     if kind == "deny" and question.deny:
