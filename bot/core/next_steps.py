@@ -17,7 +17,9 @@ from typing import Any
 
 import yaml
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from bot import ROOT as REPO_ROOT
+from bot.core.content import ContentError
+
 NEXT_STEPS_PATH = REPO_ROOT / "content" / "next_steps.yml"
 
 # The same stage ids as the questionnaire's stage question.
@@ -36,8 +38,7 @@ _STEP_KEYS = {"text", "link"}
 _LINK_KEYS = {"title", "url"}
 
 
-class NextStepsError(ValueError):
-    """content/next_steps.yml is broken; the message starts with '<file>: <key path>: '."""
+NextStepsError = ContentError  # one error type for every broken content file
 
 
 @dataclass(frozen=True)
