@@ -179,6 +179,7 @@ class _Index:
                 for variant in _deletions(token) | {token}:
                     near.setdefault(variant, set()).add(token)
         self._near = {k: tuple(sorted(v)) for k, v in near.items()}
+        self._shapes = frozenset((t[0], len(t)) for t in vocab if len(t) >= FUZZY_MIN_LEN and t.isalpha())
         self._cache: dict[str, tuple[tuple[str, int], ...]] = {}
 
     def resolve(self, token: str) -> tuple[tuple[str, int], ...]:
@@ -191,13 +192,24 @@ class _Index:
         elif len(token) < FUZZY_MIN_LEN or not token.isalpha() or token in NEVER_CORRECT:
             result = ()
         else:
-            found: set[str] = set()
-            for variant in _deletions(token) | {token}:
-                found.update(self._near.get(variant, ()))
-            result = tuple((word, 1) for word in sorted(found) if word[0] == token[0] and _one_edit(token, word))
+            result = self._near_words(token)
         if len(self._cache) < 20_000:
             self._cache[token] = result
         return result
+
+    def _near_words(self, token: str) -> tuple[tuple[str, int], ...]:
+        """Alias words one typo away from token, with the same first letter."""
+        first, size = token[0], len(token)
+        shapes = self._shapes
+        if (first, size) not in shapes and (first, size - 1) not in shapes and (first, size + 1) not in shapes:
+            return ()
+        near = self._near
+        found: set[str] = set(near.get(token, ()))
+        for i in range(size):
+            hit = near.get(token[:i] + token[i + 1 :])
+            if hit:
+                found.update(hit)
+        return tuple((word, 1) for word in sorted(found) if word[0] == first and _one_edit(token, word))
 
     def find(self, tokens: Sequence[str | None]) -> list[_Match]:
         """Non-overlapping matches, longest first, then in text order; None tokens never match."""
