@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.core.content import DONT_KNOW, Question, Questionnaire
+from bot.core.lexicon_reading import read_with_lexicons
 
 MAX_GAP = 3  # tokens that may sit between two pattern tokens ("nt omdat het het zwaarst is")
 FUZZY_RATIO = 0.8
@@ -365,7 +366,7 @@ def interpret(question: Question, text: str, intent: str | None = None) -> list[
         return exact
     if not tokens:
         return [DONT_KNOW] if intent == DONT_KNOW else None
-    return interpret_tokens(question, tokens, intent)
+    return interpret_tokens(question, tokens, intent) or read_with_lexicons(question, text)
 
 
 def _clauses(tokens: list[str]) -> list[list[str]]:

@@ -23,6 +23,7 @@ from typing import Any, NamedTuple
 
 import yaml
 
+from bot.core.content import ContentError
 from bot.core.text import words
 
 LEXICON_DIR = Path(__file__).resolve().parents[2] / "content" / "lexicons"
@@ -89,8 +90,7 @@ _ID = re.compile(r"^[a-z0-9_]+$")
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class LexiconError(ValueError):
-    """A lexicon file is broken; every line of the message starts with '<file>: <key path>: '."""
+LexiconError = ContentError  # one error type for every broken content file
 
 
 # ---------------------------------------------------------------- data

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from bot import ROOT
-from bot.content import get_questionnaire
+from bot.core.content import get_questionnaire
 
 BENCH = ROOT / "benchmarks"
 NLU_DIR = ROOT / "data" / "nlu"
