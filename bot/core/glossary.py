@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from bot import ROOT
+from bot.core.content import ContentError
 from bot.core.text import words
 
 GLOSSARY_PATH = ROOT / "content" / "glossary.yml"
@@ -31,8 +32,7 @@ _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9À-ÖØ-Þ'\"(])")
 
 
-class GlossaryError(ValueError):
-    """glossary.yml is broken; the message starts with '<file>: <key path>: '."""
+GlossaryError = ContentError  # one error type for every broken content file
 
 
 def sentences(text: str) -> list[str]:
