@@ -235,10 +235,13 @@ class Stack:
 
 
 @contextmanager
-def running(config: Settings, web: bool = True, rasa: bool = True, log_dir: Path | None = None) -> Iterator[Stack]:
+def running(
+    config: Settings, web: bool = True, rasa: bool = True, log_dir: Path | None = None, models: Path | None = None
+) -> Iterator[Stack]:
     """Start the action server, then Rasa (REST channel, SQL tracker store), then the web server.
 
     Rasa listens on KEUZESPIEGEL_HOST, the action server on KEUZESPIEGEL_ACTIONS_HOST (127.0.0.1 by default).
+    `models` is the model directory (default models/); benchmarks pass another one to compare trainings.
     """
     stack = Stack(config, log_dir or config.log_dir)
     try:
@@ -253,7 +256,7 @@ def running(config: Settings, web: bool = True, rasa: bool = True, log_dir: Path
             stack.start(
                 "rasa",
                 rasa_command(
-                    "run", "--model", str(ROOT / "models"), "--endpoints", "endpoints.yml",
+                    "run", "--model", str(models or ROOT / "models"), "--endpoints", "endpoints.yml",
                     "--credentials", "credentials.yml", "--interface", config.host, "--port", str(config.rasa_port),
                     "--cors", *config.cors_origins,
                 ),
