@@ -5,7 +5,7 @@ Same URL as Rasa's own REST channel (POST /webhooks/rest/webhook). In order, for
 1. a per-client token bucket (KEUZESPIEGEL_RATE_LIMIT): over the limit answers 429 with a Dutch message;
 2. the body must be a JSON object with a `sender` of 1-64 safe characters: otherwise 400 (never 500);
 3. the text is cut before any analysis (see `clean_text`): over 1,000 characters it becomes `/too_long`,
-   or `/distress` when the safety net fires on its first 2,000 characters;
+   or `/distress` (`/check_in`) when the safety net finds a crisis (a milder sign) in its first 2,000 characters;
 4. text starting with "/" is an intent for Rasa, so only the exact payloads the bot itself puts on its
    buttons pass (ALLOWED_PAYLOADS); any other "/" text loses its slashes and braces and is plain text;
 5. the metadata keeps a workshop code only if the workshop exists, is open and has room
@@ -39,7 +39,7 @@ from sanic.response import HTTPResponse
 
 from bot import settings
 from bot.core.content import DONT_KNOW, get_questionnaire
-from bot.core.safety import is_distress
+from bot.core.safety import CHECK_IN, CRISIS, assess
 from bot.workshops.registry import Gate
 
 logger = logging.getLogger(__name__)
@@ -52,6 +52,7 @@ SAFETY_SCAN_CHARS = 2000
 EMPTY_MESSAGE = "/empty_message"
 TOO_LONG_MESSAGE = "/too_long"
 DISTRESS_MESSAGE = "/distress"
+CHECK_IN_MESSAGE = "/check_in"
 # Conversation ids: the widget sends a UUID. Anything else is refused, so ids stay small and printable.
 SENDER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
 CHANNEL_NAME = "rest"
@@ -117,14 +118,15 @@ def clean_text(text: Any) -> str:
 
     The length is checked before any analysis; only an over-long message's first SAFETY_SCAN_CHARS
     characters go through the safety net. Typed "/" text that is not a payload of ours becomes plain
-    text, and goes through the safety net here (a pupil in distress is never parsed as an intent).
+    text, and goes through the safety net here (a pupil in crisis is never parsed as an intent); milder
+    signs in it are left to the NLU's safety net, which reads all plain text.
     """
     if not isinstance(text, str):
         text = "" if text is None or isinstance(text, (dict, list)) else str(text)
     text = text.strip()
     if len(text) > MAX_MESSAGE_CHARS:
-        head = _CONTROL.sub(" ", text[:SAFETY_SCAN_CHARS])
-        return DISTRESS_MESSAGE if is_distress(head) else TOO_LONG_MESSAGE
+        tier = assess(_CONTROL.sub(" ", text[:SAFETY_SCAN_CHARS])).tier
+        return {CRISIS: DISTRESS_MESSAGE, CHECK_IN: CHECK_IN_MESSAGE}.get(tier or "", TOO_LONG_MESSAGE)
     text = _CONTROL.sub(" ", text).strip()
     if not text:
         return EMPTY_MESSAGE
@@ -132,7 +134,7 @@ def clean_text(text: Any) -> str:
         text = as_plain_text(text)
         if not text:
             return EMPTY_MESSAGE
-        if is_distress(text):
+        if assess(text).tier == CRISIS:
             return DISTRESS_MESSAGE
     return text
 
@@ -282,7 +284,12 @@ class SafeRestInput(RestInput):
             sender = body.get("sender")
             if not isinstance(sender, str) or not SENDER_ID.match(sender):
                 return _error(400, UNREADABLE)
-            text = clean_text(body.get("message"))
+            message = body.get("message")
+            if isinstance(message, str) and len(message) > MAX_MESSAGE_CHARS:
+                # The safety net on 2,000 characters takes a while: not on the loop every chat shares.
+                text = await asyncio.get_running_loop().run_in_executor(None, clean_text, message)
+            else:
+                text = clean_text(message)
             metadata = await self.metadata_for(body, sender)
             collector = CollectingOutputChannel()
             failures: list[str] = []

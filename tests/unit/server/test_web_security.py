@@ -191,7 +191,9 @@ def test_retention_runs_inside_the_running_server(tmp_path: Path) -> None:
 
     async def body(client: TestClient) -> None:
         for _ in range(100):
-            if not (logs / "rasa-2000-01-01.log").exists():
+            if not (logs / "rasa-2000-01-01.log").exists() and "old" not in set(
+                store.load_conversations(db_url=db_url)["sender_id"]
+            ):
                 break
             await asyncio.sleep(0.1)
         senders = set(store.load_conversations(db_url=db_url)["sender_id"])
