@@ -60,6 +60,7 @@ def child_env(config: Settings) -> dict[str, str]:
             "KEUZESPIEGEL_PURGE_INTERVAL": str(config.purge_interval_s),
             "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
             "TF_CPP_MIN_LOG_LEVEL": "2",
+            "PYTHONUNBUFFERED": "1",  # output reaches the log (and its filter) line by line
         }
     )
     return env
