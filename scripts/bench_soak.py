@@ -337,8 +337,8 @@ def report(
         "",
         "`make bench-soak` (scripts/bench_soak.py): the action server, the Rasa server and the web server started as "
         "`make run` starts them (production limits: rate limit "
-        f"{config.rate_limit.rate if config.rate_limit else 'off'}/{config.rate_limit.per if config.rate_limit else ''}"
-        f" s per client, workshop cap {config.workshop_cap}, 64 KB requests), a fresh SQLite tracker store. "
+        + (f"{config.rate_limit.rate} per {config.rate_limit.per:g} s" if config.rate_limit else "off")
+        + f" per client, workshop cap {config.workshop_cap}, 64 KB requests), a fresh SQLite tracker store. "
         f"{CONVERSATIONS} simulated pupils chat at the same time for {SECONDS / 60:.0f} minutes, each from its own "
         f"loopback address, answering by button after {THINK[0]:g}-{THINK[1]:g} s of thinking and starting a new "
         f"conversation after each reveal, spread over {WORKSHOPS} workshops. {HOSTILE_SHARE * 100:.0f}% of the "
