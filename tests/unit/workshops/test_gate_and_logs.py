@@ -124,3 +124,16 @@ def test_log_files_expire_within_the_retention_period(tmp_path: Path) -> None:
     assert "web.log" not in left and "actions.log" in left and "notes.txt" in left
     assert removed == 11
     assert purge_logs(tmp_path / "missing", 30) == 0
+
+
+def test_close_command(db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from bot.cli.main import main
+
+    monkeypatch.setenv("KEUZESPIEGEL_DB_URL", db_url)
+    workshop = registry.create_workshop("klas", db_url=db_url)
+    assert main(["workshop", "close", workshop.code.lower()]) == 0
+    assert "closed: " + workshop.code in capsys.readouterr().out
+    assert not registry.get_workshop(workshop.code, db_url=db_url).is_open  # type: ignore[union-attr]
+    assert main(["workshop", "list"]) == 0
+    assert "closed" in capsys.readouterr().out
+    assert main(["workshop", "close", "ZZZZZZ"]) == 1
