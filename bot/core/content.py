@@ -463,9 +463,7 @@ def _parse_question(c: _Checker, raw: Any, path: str, phase_id: str) -> Question
         stages = c.text_list(data["stages"], _join(path, "stages"))
         for i, stage in enumerate(stages):
             if stage not in STAGES:
-                raise c.fail(
-                    f"{_join(path, 'stages')}[{i}]", f"unknown stage (use one of {', '.join(STAGES)})"
-                )
+                raise c.fail(f"{_join(path, 'stages')}[{i}]", f"unknown stage (use one of {', '.join(STAGES)})")
     multi = data.get("multi", False)
     if not isinstance(multi, bool):
         raise c.fail(_join(path, "multi"), "expected true or false")
@@ -513,9 +511,7 @@ def _parse_question(c: _Checker, raw: Any, path: str, phase_id: str) -> Question
     )
 
 
-def _labelled_names(
-    c: _Checker, data: dict[str, Any], key: str, known: tuple[str, ...], kind: str
-) -> dict[str, Any]:
+def _labelled_names(c: _Checker, data: dict[str, Any], key: str, known: tuple[str, ...], kind: str) -> dict[str, Any]:
     """The `dimensions` or `motives` section: exactly the names the model knows, each with a label."""
     section = c.mapping(c.get(data, key, ""), key)
     for name in section:

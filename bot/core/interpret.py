@@ -464,12 +464,14 @@ def hedges(tokens: list[str]) -> list[str]:
 
 
 def ambiguity(question: Question, tokens: list[str]) -> Ambiguity | None:
-    """The question's rule when the whole answer is one of its ambiguous short answers ("N&T")."""
-    words = [t for t in tokens if t != BOUNDARY and t not in _AMBIGUITY_FILLERS]
-    for rule in question.ambiguous:
-        for answer in rule.answers:
-            if words and words == list(_pattern_tokens(answer)):
-                return rule
+    """The question's rule when the answer, or one part of it ("N&T, en ik twijfel nooit"), is one of its
+    ambiguous short answers."""
+    for clause in [tokens, *_clauses(tokens)]:
+        words = [t for t in clause if t != BOUNDARY and t not in _AMBIGUITY_FILLERS]
+        for rule in question.ambiguous:
+            for answer in rule.answers:
+                if words and words == list(_pattern_tokens(answer)):
+                    return rule
     return None
 
 
@@ -486,11 +488,9 @@ def _own_phrase(question: Question, option_id: str, phrase: str) -> bool:
     return False
 
 
-def settle(
-    question: Question, tokens: list[str], options: list[str] | None, stage: str | None = None
-) -> Reading:
+def settle(question: Question, tokens: list[str], options: list[str] | None, stage: str | None = None) -> Reading:
     """Turn the options found in a message into a Reading: ambiguity first, then hedges."""
-    rule = ambiguity(question, tokens)
+    rule = ambiguity(question, tokens) if not options or options == [DONT_KNOW] else None
     if rule is not None:
         return Reading(options=[], ambiguous=list(rule.options), certainty=0.0, follow_up=rule.ask_for(stage))
     if not options:

@@ -199,7 +199,7 @@ def _capped(raw: list[float]) -> list[float]:
     for _ in range(50):
         limit = MAX_SHARE * sum(caps)
         new = [min(v, limit) for v in raw]
-        if all(abs(a - b) < 1e-12 for a, b in zip(new, caps)):
+        if all(abs(a - b) < 1e-12 for a, b in zip(new, caps, strict=True)):
             break
         caps = new
     return caps
@@ -479,7 +479,7 @@ def finish(
     squares, dims, diffusion_d = part
     w_dim, w_mot = _weights()
     distances: list[float] = []
-    for square, t in zip(squares, where.vectors):
+    for square, t in zip(squares, where.vectors, strict=True):
         mot_sq = 0.0
         for k, value in enumerate(motives):
             x = value - t[3 + k]
@@ -534,7 +534,7 @@ def decide(values: Sequence[float], sufficient: bool, personas: Mapping[str, Per
         fit=fit,
         best=where.ids[best],
         runner_up=where.ids[runner] if runner >= 0 else None,
-        distances=dict(zip(where.ids, distances)),
+        distances=dict(zip(where.ids, distances, strict=True)),
         margin=round(margin, 6),
         confidence=round(_clamp(margin / runner_d) if runner_d > 0 else 0.0, 6),
         diffusion_distance=round(diffusion_d, 6),

@@ -70,7 +70,7 @@ def why_text(
     personas: Mapping[str, Persona] | None = None,
     scores: Scores | None = None,
 ) -> str:
-    """"Waarom Tim?" (or, for diffusion, why nobody yet), from the deciding answers; one home for this text."""
+    """ "Waarom Tim?" (or, for diffusion, why nobody yet), from the deciding answers; one home for this text."""
     texts = texts or get_reveal_texts()
     found = reasons(result)
     if result.fit == "insufficient":
@@ -131,7 +131,7 @@ def retry_questions(scores: Scores, questionnaire: Questionnaire, limit: int = R
     """The unanswered questions that would tell most, for "beantwoord een paar vragen nog een keer"."""
     table = stage_table(questionnaire, scores.stage)
     weight = {}
-    for question, caps in zip(table.questions, table.caps):
+    for question, caps in zip(table.questions, table.caps, strict=True):
         weight[question.id] = sum(caps[i] / table.total[i] for i in range(len(DIMENSIONS)) if table.total[i] > 0)
     missing = [qid for qid in scores.missing if weight.get(qid, 0.0) > 0]
     return sorted(missing, key=lambda qid: -weight[qid])[:limit]
@@ -171,7 +171,9 @@ def build_reveal(
         if retry:
             messages.append(texts.get("retry", stage, questions=len(retry)))
     else:
-        messages.append(f"{texts.get('meet', stage, name=persona.name, status=persona.status_label.lower())}\n{persona.intro}")
+        messages.append(
+            f"{texts.get('meet', stage, name=persona.name, status=persona.status_label.lower())}\n{persona.intro}"
+        )
         if result.fit == "diffusion":
             messages.append(why_text(persona, result, stage, texts, personas))
             messages.append(texts.get("mirror_diffusion", stage))
@@ -232,4 +234,3 @@ def build_reveal(
         "demo": bool(demo),
     }
     return Reveal(persona_id=persona.id, scores=scores, match=result, messages=messages, payload=payload)
-
