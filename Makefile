@@ -19,3 +19,6 @@ bench-nlu:
 bench-dashboard:
 	@scripts/setup.sh
 	@RASA_TELEMETRY_ENABLED=false .venv/bin/python scripts/bench_dashboard.py
+
+bench-model:
+	@RASA_TELEMETRY_ENABLED=false .venv/bin/python scripts/bench_model.py > /dev/null && echo "wrote docs/bench/model.md"
