@@ -1,5 +1,5 @@
 # Keuzespiegel: few targets on purpose. See README.md.
-.PHONY: run test shell bench-nlu bench-dashboard
+.PHONY: run test shell bench-nlu bench-dashboard bench-pupils
 
 run:
 	@scripts/setup.sh
@@ -19,6 +19,10 @@ bench-nlu:
 bench-dashboard:
 	@scripts/setup.sh
 	@RASA_TELEMETRY_ENABLED=false .venv/bin/python scripts/bench_dashboard.py
+
+bench-pupils:
+	@scripts/setup.sh
+	@RASA_TELEMETRY_ENABLED=false .venv/bin/python -m scripts.bench_pupils
 
 bench-model:
 	@RASA_TELEMETRY_ENABLED=false .venv/bin/python scripts/bench_model.py > /dev/null && echo "wrote docs/bench/model.md"

@@ -11,11 +11,12 @@ from __future__ import annotations
 import difflib
 import functools
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.core.content import DONT_KNOW, Ambiguity, Question, Questionnaire
+from bot.core.lexicon_reading import read_with_lexicons
+from bot.core.text import fold
 
 MAX_GAP = 3  # tokens that may sit between two pattern tokens ("nt omdat het het zwaarst is")
 FUZZY_RATIO = 0.8
@@ -136,8 +137,7 @@ _CLAUSE_VERBS = frozenset(
 def normalize(text: str) -> list[str]:
     """Lowercase tokens without accents, emoji or punctuation; punctuation becomes a boundary token."""
     text = (text or "").replace("🤷", " idk ").replace("\u2019", "'")
-    text = unicodedata.normalize("NFKD", text.lower())
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = fold(text)
     text = re.sub(r"\s*&\s*", "", text)  # "N&T", "n & t" -> "nt"
     text = re.sub(r"['`´]", "", text)  # "hobby's" -> "hobbys", "m'n" -> "mn"
     text = re.sub(r"[.,;:!?()\[\]\n\r\t\"]+", f" {BOUNDARY} ", text)
@@ -365,7 +365,8 @@ def interpret(question: Question, text: str, intent: str | None = None) -> list[
         return exact
     if not tokens:
         return [DONT_KNOW] if intent == DONT_KNOW else None
-    return settle(question, tokens, interpret_tokens(question, tokens, intent)).options or None
+    found = interpret_tokens(question, tokens, intent) or read_with_lexicons(question, text)
+    return settle(question, tokens, found).options or None
 
 
 def _clauses(tokens: list[str]) -> list[list[str]]:
@@ -527,4 +528,5 @@ def read_answer(question: Question, text: str, intent: str | None = None, stage:
         return Reading(options=exact)
     if not tokens:
         return Reading(options=[DONT_KNOW]) if intent == DONT_KNOW else Reading(options=[], certainty=0.0)
-    return settle(question, tokens, interpret_tokens(question, tokens, intent), stage)
+    found = interpret_tokens(question, tokens, intent) or read_with_lexicons(question, text)
+    return settle(question, tokens, found, stage)

@@ -26,9 +26,10 @@ Matching works on a normalised form of the text:
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+
+from bot.core.text import fold
 
 __all__ = ["CHECK_IN", "CRISIS", "Assessment", "assess", "normalize", "is_distress", "distress_reason"]
 
@@ -71,7 +72,6 @@ _WORD_FIXES_RAW = {
     "niemant": "niemand",
     "nimand": "niemand",
     "niemnd": "niemand",
-    "kk": "kanker",
     "kkr": "kanker",
     "kt": "kut",
     "klotte": "klote",
@@ -98,7 +98,6 @@ _WORD_FIXES_RAW = {
     "foel": "voel",
     "voell": "voel",
     "voehl": "voel",
-    "vel": "voel",
     "elemaal": "allemaal",
     "alemaal": "allemaal",
     "allemal": "allemaal",
@@ -111,7 +110,6 @@ _WORD_FIXES_RAW = {
     "kvoel": "ik voel",
     "kzie": "ik zie",
     "khaat": "ik haat",
-    "kkan": "ik kan",
     "kword": "ik word",
     "selfmoord": "zelfmoord",
 }
@@ -151,9 +149,21 @@ _PATTERNS: list[tuple[str, str]] = [
     ("end_it", r"\b(?:mezelf|me) (?:op ?hangen|ophangen|verhangen|doden|vermoorden|doodmaken|dood maken|wat aandoen|iets aandoen|aandoen)\b"),
     ("end_it", r"\b(?:pillen|pilletjes) (?:slikken|nemen|innemen)\b|\boverdosis\b|\bpolsen (?:door|snijden)"),
     ("end_it", r"\bkill(?:ing)? (?:my ?self|me)\b|\bkms\b|\bwant (?:to )?die\b|\bwanna die\b|\bend (?:it all|my life)\b|\bsuicidal\b"),
+    # more crisis phrasings: indirect wishes to die, plans, means, harm, abuse and danger
+    ("not_living", r"\bniet (?:meer )?verder (?:wil |willen )?leven\b|\bwil (?:\w+ )?niet (?:meer )?verder leven\b|\bgeen zin (?:meer )?om te leven\b|\bvan het leven beroven\b|\bom het leven brengen\b"),
+    ("not_living", r"\bals ik dood (?:was|ben|ga|zou zijn)\b|\bben ik er (?:toch |al )?niet meer\b|\ber (?:volgend jaar |straks |binnenkort |morgen )(?:toch |al )?niet meer\b"),
+    ("not_living", r"\b(?:worden|later|wil ik)\W+dood\s*$|^dood\s*$"),
+    ("end_it", r"\bafscheidsbrief|\bafscheidsbrieven|\bpunt achter (?:\w+ ){0,2}(?:zetten|leven)\b.*\b(?:altijd|leven|alles)\b|\ber een punt achter (?:het leven|alles|mijn leven)\b"),
+    ("end_it", r"\bpillen (?:\w+ ){0,2}(?:klaarliggen|klaar liggen|klaar|geslikt|slikken|verzameld|gespaard|bewaard)\b|\b(?:veel|heel veel|een hoop|alle) (?:pillen|pilletjes|medicijnen) (?:\w+ )?(?:geslikt|genomen|ingenomen)\b"),
+    ("end_it", r"\bop (?:het|een) dak\b.*\bspring|\bwil (?:\w+ ){0,2}springen\b|\bvan (?:de|een) brug\b"),
+    ("self_harm", r"\b(?:in |op )?(?:mijn|me|mn) (?:arm|armen|pols|polsen|been|benen|huid|dijen|buik) (?:\w+ ){0,2}(?:gesneden|snij|snijd|sneed|gekrast|kras|gebrand|open)\b|\bgesneden in (?:mijn|me|mn)\b"),
+    ("self_harm", r"\b(?:snij|snijd|sneed|kras|krab|brand|sla|gebrand|gesneden|gekrast) (?:ik )?mezelf\b|\bmezelf (?:\w+ ){0,3}(?:gebrand|gesneden|gekrast|opengekrabd|open krab|open)\b|\btot het bloedt\b"),
+    ("self_harm", r"\bmezelf (?:\w+ )?(?:iets|wat) (?:ga |gaan |zal |zou )?aan ?(?:doen|doe)\b|\bmezelf (?:iets|wat) aandoe"),
+    ("abuse", r"\b(?:doet|doen|deed) me (?:\w+ )?pijn\b|\bme (?:\w+ )?pijn (?:doet|doen|deed)\b|\baan me (?:ge)?zeten\b|\bzit(?:ten)? aan me\b|\b(?:dwingt|dwingen|dwong) me\b|\bslaat (?:hij |ze |mijn \w+ )?me\b|\bbedreig(?:t|en|de) me\b|\bagressief\b.*\bsla"),
+    ("abuse", r"\bin gevaar\b|\bniet veilig\b|\bonveilig\b|\bvolgt me\b|\bkan niet weg\b|\bzit (?:\w+ ){0,3}vast bij\b|\bweggelopen\b|\bhelp (?:me )?alsjeblieft\b"),
     # self-harm
     ("self_harm", r"\bzelfbeschadig|\bzelf beschadig|\bself ?harm|\bcutting (?:my ?self)?"),
-    ("self_harm", rf"\b(?:mezelf|me) {_I}(?:pijn|snij|snijden|krassen|kras|beschadigen|slaan|snijd)\b"),
+    ("self_harm", rf"\bmezelf {_I}(?:pijn|snij|snijden|krassen|kras|beschadigen|slaan|snijd)\b|\b(?:doe|deed|wil|ga) me {_I}pijn (?:doen|aan)\b|\bme {_I}(?:snijden|krassen|snij|snijd)\b"),
     ("self_harm", rf"\b(?:snij|snijd|kras|sla|bijt|brand) (?:ik )?{_I}(?:in )?(?:mezelf|me|mijn armen|mijn arm|mijn benen|mijn been|mijn polsen|mijn pols)\b"),
     ("self_harm", r"\b(?:mezelf|me) (?:wat|iets|pijn) (?:aan )?(?:te )?doen\b|\b(?:me|mezelf) van kant (?:te )?maken\b"),
     ("self_harm", r"\bsnijden in (?:mijn|me)\b|\bkrassen in (?:mijn|me)\b|\bin (?:mijn|me) (?:armen|arm|polsen|pols) (?:snij|kras)"),
@@ -204,6 +214,14 @@ _PATTERNS: list[tuple[str, str]] = [
     ("stress", rf"\bik ben {_I}(?:gestrest|gestresst|overspannen|opgebrand|uitgeput)\b|\bburn ?out\b|\boverspannen\b"),
     ("stress", rf"\bik heb {_I}(?:zo veel |zoveel |te veel |veel |echt veel |super veel |heel veel |zo een |zon )stress\b|\bik kan {_I}(?:niet|nooit) {_I}(?:meer )?slapen\b|\bik slaap {_I}(?:slecht|nauwelijks|bijna niet)\b"),
     ("home", r"\b(?:veel |altijd |steeds )?(?:ruzie|problemen|gedoe) thuis\b|\bmijn ouders (?:gaan|zijn aan het) scheiden\b|\bmijn ouders (?:maken|hebben) (?:steeds |altijd |veel )?ruzie\b"),
+    ("low_mood", r"\bzit er (?:\w+ ){0,2}doorheen\b|\bin de war\b|\bhoofd zit (?:\w+ )?vol\b|\bweet (?:het )?niet meer wat ik (?:moet|kan)\b|\balles (?:is|wordt) (?:me )?(?:\w+ )?te veel\b"),
+    ("low_mood", r"\b(?:lig|lag) (?:\w+ ){0,3}wakker\b|\b(?:kan|kon) (?:\w+ ){0,2}niet (?:meer )?slapen\b|\bniet (?:meer )?(?:kan|kon) slapen\b|\bslaap (?:\w+ )?slecht\b|\bgeen energie\b|\beet (?:\w+ ){0,2}(?:niks|niets|nauwelijks) meer\b"),
+    ("low_mood", r"\b(?:buikpijn|hoofdpijn|misselijk|hartkloppingen|paniek)\b.*\b(?:zenuwen|stress|angst|spanning|school)\b|\bvan de (?:zenuwen|stress|angst)\b|\bpaniek\b|\bangstig\b|\bfaalangst\b|\bblokkeer\b|\bpieker"),
+    ("low_mood", r"\bgaat (?:\w+ ){0,2}(?:heel |echt |erg |super |zo )?slecht\b|\bvoel me (?:\w+ ){0,4}niet (?:oke|ok|okee|goed|lekker|fijn)\b|\bniks waard\b|\bniets waard\b|\bdoe (?:\w+ )?alles verkeerd\b|\balles verkeerd (?:doe|gaat)\b|\bschaam me\b"),
+    ("low_mood", r"\boverleden\b.*\b(?:verwerken|verdriet|mis)\b|\bkan het niet verwerken\b|\bhuil (?:\w+ ){0,2}(?:veel|vaak)\b|\bniet meer naar school (?:wil|durf)\b|\bbang voor de toekomst\b"),
+    ("lonely", r"\bgeen vrienden\b|\bniemand (?:\w+ ){0,3}(?:praat|praten) (?:\w+ )?met me\b|\bmet niemand (?:\w+ )?praten\b|\bheb niemand meer\b|\bheb ik niemand meer\b|\bme (?:\w+ )?laten vallen\b|\bhoor (?:er )?nergens bij\b|\b(?:vindt|vinden) me raar\b|\bla(?:ten|at) me (?:\w+ )?vallen\b"),
+    ("bullying", r"\bsluiten me (?:\w+ )?buiten\b|\bbuitensluiten\b|\bmaken (?:\w+ )?me (?:\w+ )?belachelijk\b|\blastiggevallen\b|\blastig gevallen\b"),
+    ("home", r"\bthuis (?:\w+ ){0,3}(?:onrustig|ruzie)\b|\bsteeds ruzie\b|\bthuis is het\b.*\bruzie\b"),
     # bullying / abuse
     ("bullying", r"\b(?:word|wordt|werd|worden|ben|was|zijn) (?:\w+ ){0,4}gepest\b|^gepest\b|\bgepest (?:word|worden|door|op)\b|\bpesten (?:me|mijn)\b|\bpest(?:en|t)? me\b|\bpesterij|\bcyberpest|\bgecyberpest"),
     ("bullying", r"\b(?:lachen|lacht) me (?:altijd |steeds |elke dag |de hele tijd )?uit\b|\buitgelachen\b|\buitgescholden\b|\bbuitengesloten\b|\bgeintimideerd\b|\bbedreigd\b"),
@@ -248,11 +266,6 @@ _FUZZY_KEYWORDS_RAW = {
 }
 
 
-def _strip_accents(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
 def _collapse(text: str) -> str:
     """Collapse every run of the same letter to one letter."""
     return re.sub(r"([a-z])\1+", r"\1", text)
@@ -274,11 +287,18 @@ _CRISIS_KEYWORDS = frozenset({"zelfmoord", "zelfmoorden", "zelfdoding", "suicide
                               "nietmeerleven", "ikwilernietmeerzijn", "mezelfpijn", "mezelfsnijden", "snijmezelf",
                               "ziehetnietmeerzitten"})
 # Stress said with a reassurance in the same message ("veel stress, maar het gaat prima") is no reason to check in.
-_REASSURED = re.compile(r"\b(?:gaat|ging) (?:\w+ )?(?:prima|goed|best|oke|ok|top|wel)\b|\bvalt (?:\w+ )?mee\b")
-_REASSURABLE = frozenset({"stress"})
+# A mild signal said as a joke or as something that is over now ("lag er wakker van, maar nu is het opgelost",
+# "pijn in mijn hoofd van wiskunde lol") is no reason to check in; a crisis signal always is.
+_REASSURED = re.compile(
+    r"\b(?:gaat|ging|is|was) (?:(?!niet\b|nie\b|geen\b|nooit\b)\w+ ){0,2}(?:prima|goed|best|oke|ok|top|over)\b"
+    r"|\bvalt (?:\w+ )?mee\b|\bmaar nu\b"
+    r"|\bopgelost\b|\bgehaald\b|\bben (?:nu )?blij\b|\b(?:lol|haha\w*|hihi|xd|lmao)\b"
+)
 _CLAUSE_BREAK = re.compile(r"[.!?;,\n]+|\s(?:maar|want)\s")
 
 _WORD_FIXES = {_collapse(k): _collapse(v) for k, v in _WORD_FIXES_RAW.items()}
+# A fix may not change a real word once letter runs are collapsed ("kkan" -> "kan" would hit every "kan").
+assert all(_WORD_FIXES[_collapse(k)] == _collapse(v) for k, v in _WORD_FIXES_RAW.items()), "word fixes collide"
 _COMPILED = [(name, re.compile(_collapse_pattern(pat))) for name, pat in _PATTERNS]
 _SQUASHED_KEYWORDS = tuple(_collapse(k) for k in _SQUASHED_KEYWORDS_RAW)
 _FUZZY_KEYWORDS = {_collapse(k): v for k, v in _FUZZY_KEYWORDS_RAW.items()}
@@ -293,7 +313,7 @@ def _deleet(match: re.Match[str]) -> str:
 
 def _basic(text: str) -> str:
     """Lowercase, strip accents and censoring stars, undo leetspeak, punctuation/emoji to spaces."""
-    t = _strip_accents(str(text or "")).lower()
+    t = fold(str(text or ""))
     t = t.replace("’", "'").replace("`", "'")
     # censoring: k*t, k@t, kl*te, zelfm**rd -> remove the stars inside words
     t = re.sub(r"(?<=[a-z])[*#]+(?=[a-z])", "", t)
@@ -382,7 +402,7 @@ def _assess(text: str) -> Assessment:
         if _tier(fuzzy) == CRISIS:
             return Assessment(CRISIS, fuzzy)
         mild = mild or fuzzy
-    if mild is None or (mild in _REASSURABLE and _REASSURED.search(whole)):
+    if mild is None or _REASSURED.search(re.sub(r"[^a-z0-9]+", " ", fold(text))):
         return NO_SIGNAL
     return Assessment(CHECK_IN, mild)
 

@@ -127,11 +127,11 @@ def test_an_answer_for_a_later_question_is_used_and_that_question_skipped() -> N
 
 def test_nonsense_is_asked_again_once_then_the_question_is_skipped() -> None:
     slots, _ = answer(empty_slots(), "stage", "klas 3")
-    slots, _ = answer(slots, "hobbies_breadth", "qwrtzp vbnm")
+    slots, _ = answer(slots, "hobbies_breadth", "qwrtzp vbnm", intent="nlu_fallback")
     assert slots["q_hobbies_breadth"] is None
     assert slots["requested_slot"] == "q_hobbies_breadth"
     assert slots["misunderstood"] == 1.0
-    slots, messages = answer(slots, "hobbies_breadth", "blorp")
+    slots, messages = answer(slots, "hobbies_breadth", "blorp", intent="nlu_fallback")
     assert slots["q_hobbies_breadth"] == "dont_know"  # skipped: the pupil never gets stuck on one question
     assert slots["requested_slot"] == "q_hobbies_technical"
     assert slots["misunderstood"] == 0.0
@@ -143,7 +143,7 @@ def test_a_pupil_who_types_only_nonsense_reaches_the_end_within_two_messages_per
     sent = 1
     while slots["requested_slot"]:
         question_id = slots["requested_slot"].removeprefix("q_")
-        slots, _ = answer(slots, question_id, "asdkjh qwe")
+        slots, _ = answer(slots, question_id, "asdkjh qwe", intent="nlu_fallback")
         sent += 1
     assert sent <= 2 * len(turn.required_slots(slots)) + 2
 
@@ -184,6 +184,13 @@ def test_two_side_steps_then_the_next_message_is_an_answer_attempt() -> None:
     assert messages[0]["response"] == "utter_pick_or_type" and messages[1]["buttons"]
     slots, _ = answer(slots, "hobbies_breadth", "wat is een open dag?", intent="ask_open_days")
     assert slots["q_hobbies_breadth"] == "dont_know"  # read as an answer attempt; no answer in it: skipped
+
+
+def test_real_words_that_fit_no_option_are_taken_as_said_and_the_questions_go_on() -> None:
+    slots, _ = answer(empty_slots(), "stage", "5 havo")
+    slots, messages = answer(slots, "what_matters", "dat het chill is en niet te veel huiswerk")
+    assert slots["q_what_matters"] == "dont_know" and slots["requested_slot"] != "q_what_matters"
+    assert messages[0]["response"] == "utter_noted_open_answer"
 
 
 def test_an_answer_wins_over_a_social_or_misread_intent() -> None:
