@@ -557,6 +557,19 @@ def _place(persona: Persona | None) -> dict[str, Mapping[str, float]]:
     return {"position": persona.position, "motives": persona.motives}
 
 
+# A persona's position this close to the middle (0.5) says little about that score: any answer agrees.
+NEUTRAL_BAND = 0.15
+
+
+def _contradicts(item: Evidence, position: Mapping[str, float]) -> bool:
+    """Whether an answer's push on one score goes against where the target sits ("alleen in één richting
+    gekeken" is no reason to resemble Tim, who looked around widely)."""
+    if item.kind != "dimension" or item.value == 0:
+        return False
+    offset = position.get(item.dimension, 0.5) - 0.5
+    return abs(offset) >= NEUTRAL_BAND and (item.value > 0) != (offset > 0)
+
+
 def deciding_evidence(
     evidence: Iterable[Evidence], best: Persona | None, runner: Persona | None, limit: int = 4
 ) -> list[Evidence]:
@@ -564,16 +577,20 @@ def deciding_evidence(
 
     `best` None means "nobody yet" (the diffusion point, dimensions only). An answer's pull is summed
     over its dimensions and motives; it is represented by its strongest single item, so the explanation
-    names what mattered most.
+    names what mattered most. An answer that pushes any score against where the target sits is left out:
+    its phrase would not read as a reason.
     """
+    items = list(evidence)
     if runner is None and best is not None:
-        items = [e for e in evidence if e.value > 0]
-        return sorted(items, key=lambda e: (-abs(e.value), e.question_id))[:limit]
+        agreeing = [e for e in items if e.value > 0 and not _contradicts(e, best.position)]
+        return sorted(agreeing, key=lambda e: (-abs(e.value), e.question_id))[:limit]
     to, away = _place(best), _place(runner)
+    position = to["position"]
+    against = {e.question_id for e in items if _contradicts(e, position)}
     totals: dict[str, float] = {}
     strongest: dict[str, tuple[float, Evidence]] = {}
-    for item in evidence:
-        if best is None and item.kind == "motive":
+    for item in items:
+        if item.question_id in against or (best is None and item.kind == "motive"):
             continue
         pull = _pull(item, to, away)
         totals[item.question_id] = totals.get(item.question_id, 0.0) + pull
