@@ -24,6 +24,9 @@ bench-pupils:
 	@scripts/setup.sh
 	@RASA_TELEMETRY_ENABLED=false .venv/bin/python -m scripts.bench_pupils
 
+bench-model:
+	@RASA_TELEMETRY_ENABLED=false .venv/bin/python scripts/bench_model.py > /dev/null && echo "wrote docs/bench/model.md"
+
 bench-soak:
 	@scripts/setup.sh
 	@RASA_TELEMETRY_ENABLED=false .venv/bin/python scripts/bench_soak.py
