@@ -1,5 +1,5 @@
 # Keuzespiegel: few targets on purpose. See README.md.
-.PHONY: run test shell bench-nlu bench-dashboard bench-pupils bench-soak
+.PHONY: run test shell bench-nlu bench-dashboard bench-pupils bench-model bench-soak
 
 run:
 	@scripts/setup.sh
