@@ -1,4 +1,4 @@
-""" "Mijn keuzespiegel": the content of the one-page result a pupil prints or saves, built from a stored result.
+"""The content of "Mijn keuzespiegel", the one-page result a pupil prints or saves, built from a stored result.
 
 Pure: the caller reads the conversation's last slot values (bot.workshops.store.last_slot_values) and passes
 them in; the result is recomputed from the stored answers with the same model the chat used. The sheet never
@@ -210,7 +210,7 @@ def _answers(state: State, questionnaire: Questionnaire) -> tuple[AnswerLine, ..
             elif option_id == DONT_KNOW:
                 labels.append(DONT_KNOW_LABEL)
         if labels:
-            lines.append(AnswerLine(question=question.text_for(state.stage), answer=", ".join(labels)))
+            lines.append(AnswerLine(question=question.text_for(state.stage), answer="; ".join(labels)))
     return tuple(lines)
 
 

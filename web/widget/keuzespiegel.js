@@ -363,7 +363,7 @@
     var titles = item.selected.map(function (i) {
       return item.buttons[i].title;
     });
-    send(multiPayload(item), titles.join(", "), { buttons: item, chosen: -1 });
+    send(multiPayload(item), titles.join("; "), { buttons: item, chosen: -1 });
   }
 
   // A question that allows several answers: the options toggle, "Klaar" sends them together.
