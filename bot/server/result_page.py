@@ -52,6 +52,8 @@ FALLBACK_COLORS = ("#7a4b00", "#1d6b35", "#5b2c83", "#004f7a", "#7a1f3d")
 YOU_COLOR = "#b3261e"
 A4_INCHES = (8.27, 11.69)
 WRITING_LINES = 2
+PDF_SCALES = (1.0, 0.93, 0.86, 0.8, 0.74)  # text sizes tried, largest first, until the sheet fits the page
+PDF_MARGIN = 0.3  # inches kept free at the bottom
 MONTHS = (
     "januari",
     "februari",
@@ -269,12 +271,14 @@ def ring_note(sheet: result_sheet.Sheet) -> str:
 class _Page:
     """Top-down text layout on an A4 figure, in inches from the top left."""
 
-    def __init__(self, figure: Any) -> None:
+    def __init__(self, figure: Any, scale: float = 1.0) -> None:
         self.figure = figure
         self.width, self.height = figure.get_size_inches()
+        self.scale = scale  # below 1 when long content (many next steps) must still fit on one page
 
     def text(self, x: float, y: float, text: str, size: float, width: float, **kwargs: Any) -> float:
         """Wrapped text with its top at y; returns the y below it."""
+        size *= self.scale
         chars = max(12, int(width * 72 / (size * 0.52)))
         lines = textwrap.wrap(text, chars) or [""]
         step = size * 1.32 / 72
@@ -307,12 +311,12 @@ class _Page:
             )
 
 
-def layout_pdf(sheet: result_sheet.Sheet, today: str) -> tuple[Any, float]:
+def layout_pdf(sheet: result_sheet.Sheet, today: str, scale: float = 1.0) -> tuple[Any, float]:
     """One A4 figure with the same content as the print view, and how far down (inches) the text reaches."""
     from matplotlib.figure import Figure
 
     figure = Figure(figsize=A4_INCHES)
-    page = _Page(figure)
+    page = _Page(figure, scale)
     left, right = 0.6, A4_INCHES[0] - 0.6
     full = right - left
     ink, muted, accent = "#1f2328", "#4a4f57", "#0b5394"
@@ -374,7 +378,7 @@ def layout_pdf(sheet: result_sheet.Sheet, today: str) -> tuple[Any, float]:
     for question in sheet.reflection:
         y = page.text(left, y, question, 9, full / 2 - 0.2, color=ink)
         for _ in range(WRITING_LINES):
-            y += 0.26
+            y += 0.26 * scale
             page.line(left, left + full / 2 - 0.2, y, color="#c4c9d0")
         y += 0.1
     x = left + full / 2 + 0.1
@@ -394,7 +398,10 @@ def render_pdf(sheet: result_sheet.Sheet, today: str) -> bytes:
     """The sheet as a one-page A4 PDF."""
     from matplotlib.backends.backend_pdf import FigureCanvasPdf
 
-    figure, _ = layout_pdf(sheet, today)
+    for scale in PDF_SCALES:
+        figure, bottom = layout_pdf(sheet, today, scale)
+        if bottom <= A4_INCHES[1] - PDF_MARGIN:
+            break
     FigureCanvasPdf(figure)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="pdf", metadata={"Title": sheet.title, "Author": None, "Creator": None})
