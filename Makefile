@@ -1,5 +1,5 @@
 # Keuzespiegel: few targets on purpose. See README.md.
-.PHONY: run test shell bench-nlu bench-dashboard
+.PHONY: run test shell bench-nlu bench-dashboard bench-pupils
 
 run:
 	@scripts/setup.sh
@@ -19,3 +19,7 @@ bench-nlu:
 bench-dashboard:
 	@scripts/setup.sh
 	@RASA_TELEMETRY_ENABLED=false .venv/bin/python scripts/bench_dashboard.py
+
+bench-pupils:
+	@scripts/setup.sh
+	@RASA_TELEMETRY_ENABLED=false .venv/bin/python -m scripts.bench_pupils

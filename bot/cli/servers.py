@@ -114,8 +114,13 @@ class Stack:
 
 
 @contextmanager
-def running(config: Settings, web: bool = True, rasa: bool = True, log_dir: Path | None = None) -> Iterator[Stack]:
-    """Start the action server, then Rasa (REST channel, SQL tracker store), then the web server."""
+def running(
+    config: Settings, web: bool = True, rasa: bool = True, log_dir: Path | None = None, models: Path | None = None
+) -> Iterator[Stack]:
+    """Start the action server, then Rasa (REST channel, SQL tracker store), then the web server.
+
+    `models` is the model directory (default models/); benchmarks pass another one to compare trainings.
+    """
     stack = Stack(config, log_dir or config.data_dir / "logs")
     try:
         stack.start(
@@ -128,7 +133,7 @@ def running(config: Settings, web: bool = True, rasa: bool = True, log_dir: Path
             stack.start(
                 "rasa",
                 rasa_command(
-                    "run", "--model", str(ROOT / "models"), "--endpoints", "endpoints.yml",
+                    "run", "--model", str(models or ROOT / "models"), "--endpoints", "endpoints.yml",
                     "--credentials", "credentials.yml", "--port", str(config.rasa_port),
                     "--cors", *config.cors_origins,
                 ),
