@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from bot import ROOT
+from bot.core import next_steps
 from bot.core.content import DIMENSIONS, ContentError, Persona, Questionnaire, get_personas, get_questionnaire
 from bot.core.reveal import build_reveal
 from bot.core.turn import DONT_KNOW, DONT_KNOW_LABEL, State
@@ -214,8 +215,9 @@ def _answers(state: State, questionnaire: Questionnaire) -> tuple[AnswerLine, ..
     return tuple(lines)
 
 
-def _steps(payload: Mapping[str, Any], stage: str | None, persona: Persona) -> tuple[StepLine, ...]:
-    """The next steps the pupil saw: the payload's own list when it has one, else the persona card's."""
+def _steps(payload: Mapping[str, Any], stage: str | None, fit: str) -> tuple[StepLine, ...]:
+    """The next steps: the reveal payload's own list when it has one (what the chat showed), else the steps for
+    this stage and outcome from content/next_steps.yml."""
     given = payload.get("next_steps")
     if isinstance(given, list) and given:
         steps = []
@@ -226,7 +228,13 @@ def _steps(payload: Mapping[str, Any], stage: str | None, persona: Persona) -> t
                 link = item.get("link") if isinstance(item.get("link"), Mapping) else {}
                 steps.append(StepLine(text=item["text"], link_title=link.get("title"), link_url=link.get("url")))
         return tuple(steps)
-    return tuple(StepLine(text=text) for text in persona.next_steps)
+    outcome = fit if fit in ("diffusion", "insufficient") else str(payload["persona"])
+    motives = payload.get("motives") if isinstance(payload.get("motives"), Mapping) else {}
+    technical = float(motives.get(TECHNOLOGY_MOTIVE) or 0.0) >= TECHNICAL_FROM
+    return tuple(
+        StepLine(text=step.text, link_title=step.link_title, link_url=step.link_url)
+        for step in next_steps.steps_for(stage, outcome, technical)
+    )
 
 
 def _outcome_fit(payload: Mapping[str, Any]) -> str:
@@ -302,6 +310,6 @@ def build_sheet(
         reflection_title=texts.sections["reflection"],
         reflection=texts.reflection,
         steps_title=texts.sections["steps"],
-        steps=_steps(payload, state.stage, persona),
+        steps=_steps(payload, state.stage, fit),
         footer=texts.footer,
     )
