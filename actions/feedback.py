@@ -22,7 +22,7 @@ RATINGS = range(1, 6)
 HIGH_RATING = 5  # "Fijn dat je jezelf herkent!" instead of "Wat klopt er niet?"
 MAX_TEXT = 500
 # Messages that are never the answer to "wat klopt er niet?": the rules in data/rules/feedback.yml take them.
-NOT_AN_ANSWER = frozenset({"distress", "skip_feedback", "start_over", "empty_message", "too_long"})
+NOT_AN_ANSWER = frozenset({"distress", "check_in", "skip_feedback", "start_over", "empty_message", "too_long"})
 _NUMBER = re.compile(r"^\s*([1-5])(?:[.,]0+)?\s*$")
 
 
@@ -88,7 +88,7 @@ class ActionAskFeedbackText(Action):
 
 class ValidateFeedbackForm(FormValidationAction):
     """The free text after a rating: asked only when there is a rating; any message is the answer except
-    safety, skipping, starting over and empty or very long messages."""
+    safety (distress, check-in), skipping, starting over and empty or very long messages."""
 
     def name(self) -> str:
         return "validate_feedback_form"

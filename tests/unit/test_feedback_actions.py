@@ -118,6 +118,7 @@ def test_any_words_are_the_answer_to_what_does_not_fit() -> None:
     ("text", "intent"),
     [
         ("ik wil niet meer leven", "distress"),
+        ("ik voel me zo alleen", "check_in"),
         ("overslaan", "skip_feedback"),
         ("opnieuw beginnen", "start_over"),
         ("", "empty_message"),
