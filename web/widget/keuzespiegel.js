@@ -355,7 +355,8 @@
     var ids = item.selected.map(function (i) {
       return (optionOf(item.buttons[i].payload) || "").split(".").slice(1).join(".");
     });
-    return "/inform" + JSON.stringify({ option: item.question + "." + ids.join(",") });
+    // Written exactly like the bot's own button payloads (bot/core/turn.py button_payload).
+    return '/inform{"option": ' + JSON.stringify(item.question + "." + ids.join(",")) + "}";
   }
 
   function sendMulti(item) {
