@@ -544,8 +544,15 @@
         links.appendChild(el("span", { class: "ks-note", "data-testid": "keep-error" }, TEXT.keepError));
       }
     }
+    item._show = show; // a later redraw of the card takes over
     show();
-    if (!item.link && !item.linkFailed) fetchLink(item, state.sender, 2, show);
+    if (!item.link && !item.linkFailed && !item._fetching) {
+      item._fetching = true;
+      fetchLink(item, state.sender, 2, function () {
+        item._fetching = false;
+        item._show();
+      });
+    }
     return keep;
   }
 
