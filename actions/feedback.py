@@ -39,6 +39,14 @@ def parse_rating(value: Any) -> int | None:
     return None
 
 
+def rating_in_text(text: str) -> int | None:
+    """A typed rating ("4", "een 3", "ik geef een 5"): exactly one number, from 1 to 5."""
+    numbers = re.findall(r"\d+(?:[.,]\d+)?", text)
+    if len(numbers) != 1:
+        return None
+    return parse_rating(numbers[0])
+
+
 def clean_text(text: str) -> str | None:
     """The pupil's answer as stored: one line of at most MAX_TEXT characters; None for nothing or a command."""
     text = " ".join(str(text or "").split())
@@ -58,21 +66,6 @@ class ActionAskFeedback(Action):
         return [SlotSet(RATING_SLOT, None), SlotSet(TEXT_SLOT, None)]
 
 
-class ActionFeedbackRating(Action):
-    """Stores the rating from the button (or a typed "ik geef een 4"); a bad value is not stored."""
-
-    def name(self) -> str:
-        return "action_feedback_rating"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        values = [parse_rating(value) for value in tracker.get_latest_entity_values(RATING_ENTITY)]
-        rating = next((value for value in values if value is not None), None)
-        if rating is None:
-            dispatcher.utter_message(response="utter_feedback_invalid")
-            return [SlotSet(RATING_SLOT, None)]
-        return [SlotSet(RATING_SLOT, float(rating)), SlotSet(TEXT_SLOT, None)]
-
-
 class ActionAskFeedbackText(Action):
     """Asks "wat klopt er niet?" (the form's question for feedback_text), with an "Overslaan" button."""
 
@@ -87,16 +80,36 @@ class ActionAskFeedbackText(Action):
 
 
 class ValidateFeedbackForm(FormValidationAction):
-    """The free text after a rating: asked only when there is a rating; any message is the answer except
-    safety (distress, check-in), skipping, starting over and empty or very long messages."""
+    """The rating, then the free text. The rating comes from the button that starts the form (or a typed
+    "ik geef een 4"); a missing or bad one is asked again. For the text any message is the answer except safety
+    (distress, check-in), skipping, starting over and empty or very long messages."""
 
     def name(self) -> str:
         return "validate_feedback_form"
 
-    async def required_slots(
-        self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[str]:
-        return [TEXT_SLOT] if parse_rating(tracker.get_slot(RATING_SLOT)) is not None else []
+    async def extract_feedback_rating(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        requested = tracker.get_slot("requested_slot")
+        if requested not in (None, RATING_SLOT):  # None: the message that starts the form
+            return {}
+        message = tracker.latest_message or {}
+        if (message.get("intent") or {}).get("name") in NOT_AN_ANSWER:
+            return {}
+        values = [parse_rating(value) for value in tracker.get_latest_entity_values(RATING_ENTITY)]
+        rating = next((value for value in values if value is not None), None)
+        if rating is None and requested == RATING_SLOT:
+            rating = rating_in_text(message.get("text") or "")
+        if rating is not None:
+            return {RATING_SLOT: float(rating)}
+        # While the rating is asked, anything else fills it with nothing, so the form asks again (with "Overslaan").
+        return {RATING_SLOT: None} if requested == RATING_SLOT else {}
+
+    def validate_feedback_rating(
+        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        rating = parse_rating(slot_value)
+        return {RATING_SLOT: float(rating) if rating is not None else None}
 
     async def extract_feedback_text(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -117,14 +130,14 @@ class ValidateFeedbackForm(FormValidationAction):
 
 
 class ActionFeedbackDone(Action):
-    """Thanks the pupil once there is a rating (with or without text)."""
+    """The end of the feedback: thanks for a rating (with or without text), or fine when it was skipped."""
 
     def name(self) -> str:
         return "action_feedback_done"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        if parse_rating(tracker.get_slot(RATING_SLOT)) is not None:
-            dispatcher.utter_message(response="utter_feedback_thanks")
+        rated = parse_rating(tracker.get_slot(RATING_SLOT)) is not None
+        dispatcher.utter_message(response="utter_feedback_thanks" if rated else "utter_feedback_skipped")
         return []
 
 

@@ -14,10 +14,10 @@ from actions.feedback import (
     ActionAskFeedback,
     ActionAskFeedbackText,
     ActionFeedbackDone,
-    ActionFeedbackRating,
     ActionSkipFeedback,
     ValidateFeedbackForm,
     parse_rating,
+    rating_in_text,
 )
 from bot import ROOT
 from tests.unit.domain_files import load_domain
@@ -66,34 +66,43 @@ def test_the_question_has_buttons_one_to_five_and_skip() -> None:
     assert "persona" not in DOMAIN["responses"]["utter_ask_feedback"][0]["text"].lower()
 
 
+def rating(text: str, intent: str = "feedback", value: Any = None, requested: str | None = None) -> dict[str, Any]:
+    """What the form takes as the rating from one message (requested None: the message that starts the form)."""
+    entities = [{"entity": "rating", "value": value}] if value is not None else []
+    state = tracker(text, intent, entities=entities, requested=requested)
+    return asyncio.run(ValidateFeedbackForm().extract_feedback_rating(CollectingDispatcher(), state, DOMAIN))
+
+
 @pytest.mark.parametrize(("value", "stored"), [(4, 4.0), ("2", 2.0), (5.0, 5.0), (1, 1.0)])
-def test_a_rating_from_the_button_is_stored(value: Any, stored: float) -> None:
-    state = tracker('/feedback{"rating": 4}', "feedback", entities=[{"entity": "rating", "value": value}])
-    slots, messages = run(ActionFeedbackRating(), state)
-    assert slots == {"feedback_rating": stored, "feedback_text": None}
-    assert messages == []
+def test_the_button_that_starts_the_form_gives_the_rating(value: Any, stored: float) -> None:
+    assert rating('/feedback{"rating": 4}', value=value) == {"feedback_rating": stored}
 
 
-@pytest.mark.parametrize("value", [0, 6, 99, -1, "vier", 3.5, True, None])
-def test_a_bad_rating_is_not_stored(value: Any) -> None:
-    state = tracker("/feedback", "feedback", entities=[{"entity": "rating", "value": value}])
-    slots, messages = run(ActionFeedbackRating(), state)
-    assert slots == {"feedback_rating": None}
-    assert responses(messages) == ["utter_feedback_invalid"]
+@pytest.mark.parametrize("value", [0, 6, 99, -1, "vier", 3.5, True])
+def test_a_bad_rating_is_not_taken_and_asked_again(value: Any) -> None:
+    assert rating("/feedback", value=value) == {}  # the form then asks for the rating
+    assert rating("/feedback", value=value, requested="feedback_rating") == {"feedback_rating": None}
+    buttons = DOMAIN["responses"]["utter_ask_feedback_rating"][0]["buttons"]
+    assert [b["payload"] for b in buttons][-1] == "/skip_feedback"
+
+
+def test_a_typed_rating_while_the_rating_is_asked() -> None:
+    assert rating("een 4", "inform", requested="feedback_rating") == {"feedback_rating": 4.0}
+    assert rating("ik geef een 8", "inform", requested="feedback_rating") == {"feedback_rating": None}
+    assert rating("ik wil dood", "distress", requested="feedback_rating") == {}
+    assert rating("een 4", "inform", requested="feedback_text") == {}, "the text step keeps the rating"
 
 
 def test_parse_rating() -> None:
     assert [parse_rating(v) for v in (1, "5", " 3 ", 4.0, "4.0", "4,0")] == [1, 5, 3, 4, 4, 4]
     assert [parse_rating(v) for v in (0, 6, "10", "", None, False, float("nan"), [4])] == [None] * 8
+    assert [rating_in_text(t) for t in ("4", "een 3", "ik geef een 5!", "3 of 4", "10", "geen idee")] == [
+        4, 3, 5, None, None, None]  # fmt: skip
 
 
-def test_the_text_question_is_asked_only_after_a_rating() -> None:
-    form = ValidateFeedbackForm()
-    with_rating = tracker("x", "inform", {"feedback_rating": 2.0})
-    without = tracker("x", "inform")
-    assert asyncio.run(form.required_slots([], CollectingDispatcher(), with_rating, DOMAIN)) == ["feedback_text"]
-    assert asyncio.run(form.required_slots([], CollectingDispatcher(), without, DOMAIN)) == []
-    _, low = run(ActionAskFeedbackText(), with_rating)
+def test_the_form_asks_the_rating_then_the_text() -> None:
+    assert DOMAIN["forms"]["feedback_form"]["required_slots"] == ["feedback_rating", "feedback_text"]
+    _, low = run(ActionAskFeedbackText(), tracker("x", "inform", {"feedback_rating": 2.0}))
     _, high = run(ActionAskFeedbackText(), tracker("x", "inform", {"feedback_rating": 5.0}))
     assert responses(low) == ["utter_ask_feedback_text"]
     assert responses(high) == ["utter_ask_feedback_text_high"]
@@ -133,11 +142,11 @@ def test_nothing_is_taken_when_the_text_question_is_not_open() -> None:
     assert extract("ik twijfel", "inform", requested=None) == {}
 
 
-def test_thanks_only_when_there_is_a_rating() -> None:
+def test_thanks_for_a_rating_and_fine_without_one() -> None:
     _, thanked = run(ActionFeedbackDone(), tracker("x", "skip_feedback", {"feedback_rating": 4.0}))
-    _, silent = run(ActionFeedbackDone(), tracker("x", "skip_feedback"))
+    _, skipped_in_form = run(ActionFeedbackDone(), tracker("x", "skip_feedback"))
     assert responses(thanked) == ["utter_feedback_thanks"]
-    assert silent == []
+    assert responses(skipped_in_form) == ["utter_feedback_skipped"]
     slots, skipped = run(ActionSkipFeedback(), tracker("overslaan", "skip_feedback"))
     assert responses(skipped) == ["utter_feedback_skipped"] and slots == {}
 
@@ -148,8 +157,8 @@ def test_feedback_slots_are_set_by_the_actions_only() -> None:
         assert slot["mappings"] == [{"type": "custom"}]
         assert slot["influence_conversation"] is False
     assert "feedback_form" in DOMAIN["forms"]
-    for action in ("action_ask_feedback", "action_feedback_rating", "action_ask_feedback_text",
-                   "validate_feedback_form", "action_feedback_done", "action_skip_feedback"):  # fmt: skip
+    for action in ("action_ask_feedback", "action_ask_feedback_text", "validate_feedback_form",
+                   "action_feedback_done", "action_skip_feedback"):  # fmt: skip
         assert action in DOMAIN["actions"]
 
 
