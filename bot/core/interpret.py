@@ -11,12 +11,12 @@ from __future__ import annotations
 import difflib
 import functools
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.core.content import DONT_KNOW, Question, Questionnaire
 from bot.core.lexicon_reading import read_with_lexicons
+from bot.core.text import fold
 
 MAX_GAP = 3  # tokens that may sit between two pattern tokens ("nt omdat het het zwaarst is")
 FUZZY_RATIO = 0.8
@@ -137,8 +137,7 @@ _CLAUSE_VERBS = frozenset(
 def normalize(text: str) -> list[str]:
     """Lowercase tokens without accents, emoji or punctuation; punctuation becomes a boundary token."""
     text = (text or "").replace("🤷", " idk ").replace("\u2019", "'")
-    text = unicodedata.normalize("NFKD", text.lower())
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = fold(text)
     text = re.sub(r"\s*&\s*", "", text)  # "N&T", "n & t" -> "nt"
     text = re.sub(r"['`´]", "", text)  # "hobby's" -> "hobbys", "m'n" -> "mn"
     text = re.sub(r"[.,;:!?()\[\]\n\r\t\"]+", f" {BOUNDARY} ", text)

@@ -26,9 +26,10 @@ Matching works on a normalised form of the text:
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+
+from bot.core.text import fold
 
 __all__ = ["CHECK_IN", "CRISIS", "Assessment", "assess", "normalize", "is_distress", "distress_reason"]
 
@@ -265,11 +266,6 @@ _FUZZY_KEYWORDS_RAW = {
 }
 
 
-def _strip_accents(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
 def _collapse(text: str) -> str:
     """Collapse every run of the same letter to one letter."""
     return re.sub(r"([a-z])\1+", r"\1", text)
@@ -317,7 +313,7 @@ def _deleet(match: re.Match[str]) -> str:
 
 def _basic(text: str) -> str:
     """Lowercase, strip accents and censoring stars, undo leetspeak, punctuation/emoji to spaces."""
-    t = _strip_accents(str(text or "")).lower()
+    t = fold(str(text or ""))
     t = t.replace("’", "'").replace("`", "'")
     # censoring: k*t, k@t, kl*te, zelfm**rd -> remove the stars inside words
     t = re.sub(r"(?<=[a-z])[*#]+(?=[a-z])", "", t)
@@ -406,7 +402,7 @@ def _assess(text: str) -> Assessment:
         if _tier(fuzzy) == CRISIS:
             return Assessment(CRISIS, fuzzy)
         mild = mild or fuzzy
-    if mild is None or _REASSURED.search(re.sub(r"[^a-z0-9]+", " ", _strip_accents(text.lower()))):
+    if mild is None or _REASSURED.search(re.sub(r"[^a-z0-9]+", " ", fold(text))):
         return NO_SIGNAL
     return Assessment(CHECK_IN, mild)
 

@@ -5,6 +5,7 @@ and what the bot says when it asks. The Rasa actions only translate slots and ev
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -64,6 +65,8 @@ QUESTION_WORDS = frozenset(
         "waarvoor",
     }
 )
+# Markup, typed commands and the like are never an answer: asked again, then skipped.
+_LOOKS_LIKE_CODE = re.compile(r"<[^>]*>|^\s*/|[{}]")
 # The intent Rasa gives keyboard mash and text of unknown words (bot.plugins.nlu_unknown_words).
 NONSENSE_INTENT = "nlu_fallback"
 # After two side steps on one question, the next message is taken as an answer attempt.
@@ -397,7 +400,7 @@ def take_turn(
         return TurnResult(SIDE_STEP, slots={"side_steps": float(counters.side_steps + 1)})
     if paused:
         return TurnResult(STILL_PAUSED)  # no answer while paused: ask again whether to go on, count nothing
-    if intent != NONSENSE_INTENT and not is_question and words(text) and not text.lstrip().startswith("/"):
+    if intent != NONSENSE_INTENT and not is_question and words(text) and not _LOOKS_LIKE_CODE.search(text):
         # Real words that fit no option ("dat het chill is"): taken as said, without evidence, and on we go.
         # Asking again would not make the pupil's answer fit; keyboard mash (nlu_fallback) is asked again.
         kept = _answer(current, [DONT_KNOW], "", state, questionnaire, with_prefill=False)
