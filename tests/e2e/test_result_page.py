@@ -25,7 +25,7 @@ SCREENSHOTS = ROOT / "docs" / "screenshots"
 # Typed answers with words that must never reach the printed sheet (it shows the option labels only).
 TYPED = {
     "stage": "ik studeer al, eerste jaar",
-    "hobbies_breadth": "ik deed jarenlang hetzelfde, altijd voetbal bij Zwaluwen",
+    "hobbies_breadth": "ik deed jarenlang hetzelfde, altijd voetbal",
     "hobbies_technical": "ja, vooral lego en robots bouwen",
     "profile": "NT natuurlijk, dat was meteen duidelijk",
     "extra_subjects": "nee, geen extra vakken",
@@ -88,7 +88,7 @@ def test_the_sheet_matches_the_chat_and_holds_no_chat_text(stack: Settings) -> N
         assert label in page
     assert f"{round(reveal['exploration'] * 100)}%" in page
     assert chat.sender not in page
-    for typed in ("Zwaluwen", "robots bouwen", "werktuigbouwkunde, dat stond vast", "ingenieur, dat weet ik"):
+    for typed in ("altijd voetbal", "robots bouwen", "werktuigbouwkunde, dat stond vast", "ingenieur, dat weet ik"):
         assert typed not in page, f"chat text {typed!r} on the sheet"
     status, headers, pdf = get(stack, link["pdf"])
     assert status == 200 and headers["Content-Type"] == "application/pdf" and pdf.startswith(b"%PDF")
