@@ -23,3 +23,6 @@ bench-dashboard:
 bench-pupils:
 	@scripts/setup.sh
 	@RASA_TELEMETRY_ENABLED=false .venv/bin/python -m scripts.bench_pupils
+
+bench-model:
+	@RASA_TELEMETRY_ENABLED=false .venv/bin/python scripts/bench_model.py > /dev/null && echo "wrote docs/bench/model.md"
