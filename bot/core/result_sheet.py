@@ -18,7 +18,6 @@ from typing import Any
 import yaml
 
 from bot import ROOT
-from bot.core import next_steps
 from bot.core.content import DIMENSIONS, ContentError, Persona, Questionnaire, get_personas, get_questionnaire
 from bot.core.reveal import build_reveal
 from bot.core.turn import DONT_KNOW, DONT_KNOW_LABEL, State
@@ -28,8 +27,6 @@ FITS: tuple[str, ...] = ("good", "weak", "diffusion", "insufficient")
 SECTIONS: tuple[str, ...] = ("why", "scores", "plot", "answers", "reflection", "steps")
 REFLECTION_COUNT = 3
 MAX_REASONS = 3
-TECHNOLOGY_MOTIVE = "technology"
-TECHNICAL_FROM = 0.5  # a technology motive from here on gets the technical next steps
 _PLACEHOLDERS = {"name"}
 
 
@@ -215,26 +212,16 @@ def _answers(state: State, questionnaire: Questionnaire) -> tuple[AnswerLine, ..
     return tuple(lines)
 
 
-def _steps(payload: Mapping[str, Any], stage: str | None, fit: str) -> tuple[StepLine, ...]:
-    """The next steps: the reveal payload's own list when it has one (what the chat showed), else the steps for
-    this stage and outcome from content/next_steps.yml."""
-    given = payload.get("next_steps")
-    if isinstance(given, list) and given:
-        steps = []
-        for item in given:
-            if isinstance(item, str):
-                steps.append(StepLine(text=item))
-            elif isinstance(item, Mapping) and isinstance(item.get("text"), str):
-                link = item.get("link") if isinstance(item.get("link"), Mapping) else {}
-                steps.append(StepLine(text=item["text"], link_title=link.get("title"), link_url=link.get("url")))
-        return tuple(steps)
-    outcome = fit if fit in ("diffusion", "insufficient") else str(payload["persona"])
-    motives = payload.get("motives") if isinstance(payload.get("motives"), Mapping) else {}
-    technical = float(motives.get(TECHNOLOGY_MOTIVE) or 0.0) >= TECHNICAL_FROM
-    return tuple(
-        StepLine(text=step.text, link_title=step.link_title, link_url=step.link_url)
-        for step in next_steps.steps_for(stage, outcome, technical)
-    )
+def _steps(payload: Mapping[str, Any]) -> tuple[StepLine, ...]:
+    """The next steps the chat showed (the reveal payload's list, from content/next_steps.yml)."""
+    steps = []
+    for item in payload.get("next_steps") or []:
+        if isinstance(item, str):
+            steps.append(StepLine(text=item))
+        elif isinstance(item, Mapping) and isinstance(item.get("text"), str):
+            link = item.get("link") if isinstance(item.get("link"), Mapping) else {}
+            steps.append(StepLine(text=item["text"], link_title=link.get("title"), link_url=link.get("url")))
+    return tuple(steps)
 
 
 def _outcome_fit(payload: Mapping[str, Any]) -> str:
@@ -310,6 +297,6 @@ def build_sheet(
         reflection_title=texts.sections["reflection"],
         reflection=texts.reflection,
         steps_title=texts.sections["steps"],
-        steps=_steps(payload, state.stage, fit),
+        steps=_steps(payload),
         footer=texts.footer,
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 
 from bot import ROOT
@@ -17,12 +16,13 @@ def test_one_javascript_style_var_only() -> None:
     assert "=>" not in code
 
 
-def test_fallback_score_names_are_the_questionnaires() -> None:
-    """The widget names the scores from the reveal payload; its fallback for older payloads may not drift."""
-    match = re.search(r"var DEFAULT_LABELS = (\{[^}]*\});", WIDGET)
-    assert match, "DEFAULT_LABELS not found"
-    fallback = json.loads(re.sub(r"(\w+):", r'"\1":', match.group(1)))
-    assert fallback == {key: value["label"] for key, value in get_questionnaire().dimensions.items()}
+def test_score_names_come_from_the_payload_not_from_the_widget() -> None:
+    """One name per score: the widget reads them from the reveal payload, so it holds none of them itself."""
+    assert "data.dimensions" in WIDGET
+    for info in get_questionnaire().dimensions.values():
+        assert info["label"] not in WIDGET
+    for old in ("Verkennen", "Vastleggen", "Ontdekken", "Vastberaden"):
+        assert old not in WIDGET
 
 
 def test_no_persona_ids_or_the_word_persona_in_what_pupils_read() -> None:

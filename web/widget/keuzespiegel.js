@@ -516,16 +516,13 @@
     insufficient: "Je koos vaak 'weet ik niet'. Daarom kunnen we nog niet zeggen op wie je lijkt.",
   };
 
-  // One name per score, from the payload (content/questionnaire.yml `dimensions`).
+  // One name per score, from the payload (content/questionnaire.yml `dimensions`); nothing is named here.
   function dimensionLabel(data, key) {
     var dims = data && data.dimensions;
     var entry = dims && typeof dims === "object" ? dims[key] : null;
     var label = entry && typeof entry === "object" ? entry.label : entry;
-    return typeof label === "string" && label ? label : DEFAULT_LABELS[key];
+    return typeof label === "string" && label ? label : key;
   }
-
-  // Only for a payload without `dimensions` (an older server); the same words as the questionnaire.
-  var DEFAULT_LABELS = { exploration: "Ontdekken", commitment: "Vastberaden", reconsideration: "Heroverwegen" };
 
   function renderKeep(item) {
     var keep = el("div", { class: "ks-keep", "data-testid": "keep" });

@@ -220,16 +220,13 @@ def test_broken_texts_name_the_file_and_the_key(tmp_path: Path, change: Any, whe
 
 
 @pytest.mark.parametrize("persona_id", ["joost", "luuk", "tim"])
-def test_next_steps_fit_the_stage_and_the_outcome(persona_id: str) -> None:
-    from bot.core import next_steps
-
+def test_next_steps_and_colours_are_the_ones_the_chat_showed(persona_id: str) -> None:
     slots = demo_slots(persona_id)
     sheet = result_sheet.build_sheet(slots)
     assert sheet is not None
     state = State.from_slots(slots)
     payload = build_reveal(state.model_answers(), state.stage).payload
-    technical = payload["motives"]["technology"] >= result_sheet.TECHNICAL_FROM
-    outcome = sheet.fit if sheet.fit in ("diffusion", "insufficient") else persona_id
-    expected = next_steps.steps_for(state.stage, outcome, technical)
-    assert [(s.text, s.link_url) for s in sheet.steps] == [(s.text, s.link_url) for s in expected]
-    assert 1 <= len(sheet.steps) <= next_steps.MAX_STEPS
+    expected = [(step["text"], (step.get("link") or {}).get("url")) for step in payload["next_steps"]]
+    assert [(s.text, s.link_url) for s in sheet.steps] == expected and expected
+    colours = {p["id"]: p.get("color") for p in payload["personas"]}
+    assert {p.id: p.color for p in sheet.points} == colours
