@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import yaml
 from playwright.sync_api import Browser, expect, sync_playwright
 
 from bot import ROOT
@@ -22,21 +23,10 @@ from tests.e2e.chat import Chat
 pytestmark = pytest.mark.e2e
 
 SCREENSHOTS = ROOT / "docs" / "screenshots"
-# Typed answers with words that must never reach the printed sheet (it shows the option labels only).
-TYPED = {
-    "stage": "ik studeer al, eerste jaar",
-    "hobbies_breadth": "ik deed jarenlang hetzelfde, altijd voetbal",
-    "hobbies_technical": "ja, vooral lego en robots bouwen",
-    "profile": "NT natuurlijk, dat was meteen duidelijk",
-    "extra_subjects": "nee, geen extra vakken",
-    "open_days": "maar eentje",
-    "open_days_kind": "alleen technische studies",
-    "studies_considered": "alleen werktuigbouwkunde, dat stond vast",
-    "doubt": "nee, nooit getwijfeld",
-    "first_year_doubt": "nee, het klopte meteen",
-    "what_matters": "de techniek zelf, hoe dingen werken",
-    "future": "ja, ik word ingenieur, dat weet ik al heel lang",
-}
+# A scripted pupil who types every answer (tests/e2e/pupils.yml); the sheet shows option labels, never these words.
+PUPIL = {k: v for k, v in yaml.safe_load((ROOT / "tests" / "e2e" / "pupils.yml").read_text(encoding="utf-8"))[
+    "joost"][0].items() if k != "name"}  # fmt: skip
+TYPED_WORDS = ("al jaren op judo", "arduino", "dat weet ik al heel lang", "echt wat voor mij")
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +65,7 @@ def finished_chat(stack: Settings, answers: dict[str, str]) -> tuple[Chat, dict[
 
 
 def test_the_sheet_matches_the_chat_and_holds_no_chat_text(stack: Settings) -> None:
-    chat, reveal = finished_chat(stack, TYPED)
+    chat, reveal = finished_chat(stack, PUPIL)
     status, link = result_link(stack, chat.sender)
     assert status == 200, chat.pretty()
     assert chat.sender not in json.dumps(link)
@@ -88,7 +78,8 @@ def test_the_sheet_matches_the_chat_and_holds_no_chat_text(stack: Settings) -> N
         assert label in page
     assert f"{round(reveal['exploration'] * 100)}%" in page
     assert chat.sender not in page
-    for typed in ("altijd voetbal", "robots bouwen", "werktuigbouwkunde, dat stond vast", "ingenieur, dat weet ik"):
+    assert all(word in " ".join(PUPIL.values()) for word in TYPED_WORDS)
+    for typed in TYPED_WORDS:
         assert typed not in page, f"chat text {typed!r} on the sheet"
     status, headers, pdf = get(stack, link["pdf"])
     assert status == 200 and headers["Content-Type"] == "application/pdf" and pdf.startswith(b"%PDF")
@@ -114,7 +105,7 @@ def test_no_sheet_before_the_end_nor_after_starting_over(stack: Settings) -> Non
 
 
 def test_a_made_up_or_raw_id_address_opens_nothing(stack: Settings) -> None:
-    chat, _ = finished_chat(stack, TYPED)
+    chat, _ = finished_chat(stack, PUPIL)
     for path in (f"/mijn-keuzespiegel/{chat.sender}", "/mijn-keuzespiegel/" + "a" * 32, "/mijn-keuzespiegel/x.pdf"):
         status, _, body = get(stack, path)
         assert status == 404 and b"data-persona" not in body
@@ -122,7 +113,7 @@ def test_a_made_up_or_raw_id_address_opens_nothing(stack: Settings) -> None:
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
 def test_print_view_in_the_browser_is_one_a4_page(browser: Browser, stack: Settings, viewport: dict[str, int]) -> None:
-    chat, reveal = finished_chat(stack, TYPED)
+    chat, reveal = finished_chat(stack, PUPIL)
     _, link = result_link(stack, chat.sender)
     context = browser.new_context(viewport=viewport, locale="nl-NL")  # type: ignore[arg-type]
     page = context.new_page()
