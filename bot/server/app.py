@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from bot import ROOT, settings
-from bot.server import dashboard
+from bot.server import dashboard, result_page
 
 WIDGET_DIR = ROOT / "web" / "widget"
 DEMO_PAGE = ROOT / "web" / "demo" / "index.html"
@@ -226,6 +226,7 @@ def create_app(config: settings.Settings | None = None) -> web.Application:
     app.router.add_get("/widget/{path:.+}", widget_file)
     app.router.add_get("/api/demo/{persona}", demo_api)
     dashboard.add_routes(app)
+    result_page.add_routes(app)
     return app
 
 

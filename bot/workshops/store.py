@@ -243,3 +243,41 @@ def load_conversations(
     if code is not None:
         frame = frame[frame["workshop"] == code]
     return frame[[*BASE_COLUMNS, *question_columns]].reset_index(drop=True)
+
+
+
+def last_slot_values(
+    slots: list[str] | tuple[str, ...],
+    *,
+    sender_id: str | None = None,
+    db_url: str | None = None,
+    engine: Engine | None = None,
+) -> pd.DataFrame:
+    """The last value of each of these slots per conversation (or of one conversation), with its time.
+
+    Columns: sender_id, slot, value (decoded from the event's JSON; None when the slot was reset) and time
+    (unix time of that slot event). One row per conversation and slot that was ever set; an empty frame when
+    there is none. Used by the pupil's own result page and the feedback figures.
+    """
+    names = sorted({str(name) for name in slots})
+    columns = ["sender_id", "slot", "value", "time"]
+    engine = engine or get_engine(db_url)
+    if not names or not has_events_table(engine):
+        return pd.DataFrame({column: pd.Series(dtype="object") for column in columns})
+    query = (
+        "SELECT id, sender_id, action_name AS slot, timestamp AS time, data FROM events "
+        "WHERE type_name = 'slot' AND action_name IN :names"
+    )
+    params: dict[str, Any] = {"names": names}
+    if sender_id is not None:
+        query += " AND sender_id = :sender"
+        params["sender"] = sender_id
+    statement = sa.text(query).bindparams(sa.bindparam("names", expanding=True))
+    with engine.connect() as connection:
+        result = connection.execute(statement, params)
+        raw = pd.DataFrame.from_records(result.fetchall(), columns=list(result.keys()))
+    if raw.empty:
+        return pd.DataFrame({column: pd.Series(dtype="object") for column in columns})
+    raw = raw.sort_values("id").drop_duplicates(["sender_id", "slot"], keep="last")
+    raw = raw.assign(value=[_slot_value(data) for data in raw["data"]])
+    return raw[columns].reset_index(drop=True)
