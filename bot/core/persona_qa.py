@@ -363,6 +363,7 @@ def _compare_reply(people: Sequence[str], aspect_id: str, facts: Facts, personas
     return Reply("\n".join(lines), f"{COMPARE}:{aspect_id}")
 
 
+_BARE_TERM_WORDS = 3  # "uitleg bsa", "studielink dan": short enough to be just the word
 _MEANING = ("betekent", "betekend", "beteken", "betekenen", "betekende")
 
 
@@ -550,12 +551,13 @@ def explain_term(text: str) -> Reply:
     glossary = get_glossary()
     tokens = words(text)
     entry = glossary.lookup(text) if glossary.is_definition_question(text) else _meaning_of(tokens, glossary)
-    if entry is None:
-        entry = glossary.lookup(text)
     if entry is not None:
         return _glossary_reply(entry.term, entry.text)
     route = _route_reply(tokens, get_routes())
-    return route if route is not None else offtopic(unknown_word=True)
+    if route is not None:
+        return route
+    entry = glossary.lookup(text) if len(tokens) <= _BARE_TERM_WORDS else None
+    return _glossary_reply(entry.term, entry.text) if entry is not None else offtopic(unknown_word=True)
 
 
 def answer(
