@@ -1,5 +1,5 @@
 # Keuzespiegel: few targets on purpose. See README.md.
-.PHONY: run test shell bench-nlu bench-dashboard bench-pupils
+.PHONY: run test shell bench-nlu bench-dashboard bench-pupils bench-qa
 
 run:
 	@scripts/setup.sh
@@ -23,3 +23,7 @@ bench-dashboard:
 bench-pupils:
 	@scripts/setup.sh
 	@RASA_TELEMETRY_ENABLED=false .venv/bin/python -m scripts.bench_pupils
+
+bench-qa:
+	@scripts/setup.sh
+	@RASA_TELEMETRY_ENABLED=false .venv/bin/python -m scripts.bench_qa

@@ -68,3 +68,19 @@ def test_explain_term_during_the_questions() -> None:
     events, messages = run(ActionExplainTerm(), tracker)
     assert events == [] and messages[0]["text"].startswith("Propedeuse:")
     assert sources(messages) == ["glossary:propedeuse"]
+
+
+def test_bench_reads_the_source_and_judges_it() -> None:
+    from scripts.bench_qa import Result, classify
+
+    replies = [{"text": "Luuk: Ja."}, {"custom": {"type": "answer", "source": "yesno:luuk:master:yes"}}]
+    assert classify(replies) == "yesno:luuk:master:yes"
+    assert (
+        classify([{"text": "Haha, leuk dat je dat vraagt! Maar ik ben een simpele bot"}]) == "response:utter_chitchat"
+    )
+    assert Result("luuk", "q", "yesno:luuk:master:yes", got="yesno:luuk:master:yes").right
+    assert Result("joost", "q", "yesno:joost:master:unknown", got="yesno:joost:master:yes").contradicts
+    assert not Result("joost", "q", "yesno:joost:master:yes", got="yesno:joost:master:unknown").contradicts
+    assert Result("tim", "q", "hbo", got="hbo:mbo").right
+    off = Result("tim", "q", "offtopic", got="card:tim:first_job")
+    assert not off.right and off.off_topic_card
