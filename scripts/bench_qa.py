@@ -162,7 +162,7 @@ NOTES = """
 - The phrase lists were written and tuned while this question set was visible, so the numbers here are an upper
   bound for new phrasings. A fairer estimate: 87 other phrasings, written after the first draft of the router,
   went 77 / 87 (88.5%) on their first run through the router alone; the ten misses were fixed with general
-  phrases and those phrasings now live in `tests/unit/core/test_persona_qa.py`.
+  phrases, and 55 of those phrasings now guard the routes in `tests/unit/core/test_persona_qa.py`.
 - "Contradicts a card" counts yes/no answers whose yes/no differs from the benchmark's fact, or that claim a yes
   or no where the card says nothing. "Dat weet ik niet" never counts as a contradiction.
 """
