@@ -393,7 +393,7 @@ def _route_reply(tokens: list[str], routes: Routes) -> Reply | None:
                 best, size = topic, pattern.size
     if best is None:
         return None
-    return Reply(f"{best.text}\n\n{routes.note} {routes.decaan}", f"{HBO}:{best.id}")
+    return Reply(f"{best.text}\n\n{best.note or routes.note} {routes.decaan}", f"{HBO}:{best.id}")
 
 
 def offtopic(persona: Persona | None = None, unknown_word: bool = False) -> Reply:

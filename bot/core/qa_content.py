@@ -71,6 +71,7 @@ class RouteTopic:
     id: str
     ask: tuple[Pattern, ...]
     text: str
+    note: str = ""  # replaces the general note for this topic
 
 
 @dataclass(frozen=True)
@@ -231,9 +232,12 @@ def load_routes(path: Path | str = ROUTES_PATH) -> Routes:
     for topic_id, body in _mapping(raw["topics"], file, "topics").items():
         key = f"topics.{topic_id}"
         body = _mapping(body, file, key)
-        _keys(body, file, key, ("ask", "text"))
+        _keys(body, file, key, ("ask", "text"), ("note",))
         topics[topic_id] = RouteTopic(
-            topic_id, _patterns(body["ask"], file, f"{key}.ask"), _text(body["text"], file, f"{key}.text")
+            topic_id,
+            _patterns(body["ask"], file, f"{key}.ask"),
+            _text(body["text"], file, f"{key}.text"),
+            _text(body["note"], file, f"{key}.note") if "note" in body else "",
         )
     return Routes(
         route_words=_patterns(raw["route_words"], file, "route_words"),
