@@ -24,7 +24,7 @@ from bot import ROOT
 from bot.core.content import ContentError, Persona, get_personas, get_questionnaire
 from bot.core.glossary import Glossary, load_glossary
 from bot.core.model import match, score
-from bot.core.qa_content import Facts, Routes, get_facts, get_routes
+from bot.core.qa_content import TOPICS, Facts, Routes, get_facts, get_routes
 from bot.core.qa_match import Pattern, patterns, within_one_edit
 from bot.core.qa_why import differences, why_match_text, why_not_text, would_match
 from bot.core.text import fold, words
@@ -32,6 +32,7 @@ from bot.core.text import fold, words
 TOPICS_FILE = ROOT / "content" / "persona_topics.yml"
 TOPIC_LABELS = {"doubt": "twijfel", "motives": "wat hij belangrijk vindt"}
 PRIORITY_TOPICS = ("doubt", "motives")  # their words weigh one extra
+TOPIC_KEYS = (*TOPICS, "intro")
 
 # Sources
 CARD, COMPARE, WHY, YESNO, GLOSSARY, HBO, MEET, OFFTOPIC, NONE = (
@@ -88,6 +89,8 @@ def load_topics(path: Path = TOPICS_FILE) -> dict[str, tuple[str, ...]]:
         raise ContentError(f"{path.name}: (top level): expected a mapping of topic -> list of words")
     topics: dict[str, tuple[str, ...]] = {}
     for key, entries in raw.items():
+        if key not in TOPIC_KEYS:
+            raise ContentError(f"{path.name}: {key}: unknown topic (one of: {', '.join(TOPIC_KEYS)})")
         if not isinstance(entries, list) or not all(isinstance(w, str) and w.strip() for w in entries):
             raise ContentError(f"{path.name}: {key}: expected a list of words")
         topics[str(key)] = tuple(w.strip().lower() for w in entries)

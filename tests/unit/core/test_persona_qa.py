@@ -13,7 +13,7 @@ import yaml
 from bot import ROOT
 from bot.core.content import ContentError, get_personas, get_questionnaire
 from bot.core.model import match, score
-from bot.core.persona_qa import Asked, answer, explain_term, find_topic, named_personas, respond
+from bot.core.persona_qa import Asked, answer, explain_term, find_topic, load_topics, named_personas, respond
 from bot.core.qa_content import FACTS_PATH, ROUTES_PATH, get_facts, get_routes, load_facts, load_routes
 from bot.core.qa_match import Pattern
 from bot.core.qa_why import differences, would_match
@@ -403,3 +403,10 @@ def test_broken_routes_name_file_and_key(tmp_path: Path, edit, key: str) -> None
     with pytest.raises(ContentError) as info:
         load_routes(_broken(tmp_path, ROUTES_PATH, edit))
     assert str(info.value).startswith(f"hbo.yml: {key}: ")
+
+
+def test_a_misspelt_topic_names_file_and_key(tmp_path: Path) -> None:
+    path = tmp_path / "persona_topics.yml"
+    path.write_text("childood: [vroeger]\n", encoding="utf-8")
+    with pytest.raises(ContentError, match=r"^persona_topics.yml: childood: unknown topic"):
+        load_topics(path)
