@@ -295,6 +295,7 @@ class ValidateSlotMappings(ValidationAction):
     async def extract_demo(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        if self._metadata(tracker).get("demo") is True and not tracker.get_slot("demo"):
-            return {"demo": True}
+        first_message = sum(1 for event in tracker.events if event.get("event") == "user") <= 1
+        if first_message and self._metadata(tracker).get("demo") is True and not tracker.get_slot("demo"):
+            return {"demo": True}  # only a conversation's first message can make it a demo (issue 12, row 2)
         return {}
