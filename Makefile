@@ -1,5 +1,5 @@
 # Keuzespiegel: few targets on purpose. See README.md.
-.PHONY: run test shell bench-nlu bench-dashboard bench-pupils bench-model bench-soak
+.PHONY: run test shell bench-nlu bench-dashboard bench-pupils bench-model bench-soak bench-qa
 
 run:
 	@scripts/setup.sh
@@ -30,3 +30,7 @@ bench-model:
 bench-soak:
 	@scripts/setup.sh
 	@RASA_TELEMETRY_ENABLED=false .venv/bin/python scripts/bench_soak.py
+
+bench-qa:
+	@scripts/setup.sh
+	@RASA_TELEMETRY_ENABLED=false .venv/bin/python -m scripts.bench_qa
