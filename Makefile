@@ -1,9 +1,14 @@
 # Keuzespiegel: few targets on purpose. See README.md.
-.PHONY: run test shell bench-nlu bench-dashboard
+.PHONY: run run-cluster test shell bench-nlu bench-dashboard bench-load
 
 run:
 	@scripts/setup.sh
 	@RASA_TELEMETRY_ENABLED=false .venv/bin/python -m bot run
+
+run-cluster:
+	@scripts/setup.sh
+	@scripts/services.sh
+	@RASA_TELEMETRY_ENABLED=false .venv/bin/python -m bot cluster
 
 test:
 	@scripts/test.sh
@@ -19,3 +24,9 @@ bench-nlu:
 bench-dashboard:
 	@scripts/setup.sh
 	@RASA_TELEMETRY_ENABLED=false .venv/bin/python scripts/bench_dashboard.py
+
+bench-load:
+	@scripts/setup.sh
+	@scripts/services.sh
+	@RASA_TELEMETRY_ENABLED=false .venv/bin/rasa train --out models
+	@RASA_TELEMETRY_ENABLED=false .venv/bin/python scripts/bench_load.py
