@@ -1,5 +1,5 @@
 # Keuzespiegel: few targets on purpose. See README.md.
-.PHONY: run run-cluster test shell bench-nlu bench-dashboard bench-load
+.PHONY: run run-cluster test shell bench-nlu bench-dashboard bench-pupils bench-load
 
 run:
 	@scripts/setup.sh
@@ -24,6 +24,10 @@ bench-nlu:
 bench-dashboard:
 	@scripts/setup.sh
 	@RASA_TELEMETRY_ENABLED=false .venv/bin/python scripts/bench_dashboard.py
+
+bench-pupils:
+	@scripts/setup.sh
+	@RASA_TELEMETRY_ENABLED=false .venv/bin/python -m scripts.bench_pupils
 
 bench-load:
 	@scripts/setup.sh

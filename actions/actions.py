@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker, ValidationAction
-from rasa_sdk.events import ActionExecutionRejected, ActiveLoop, EventType, SlotSet
+from rasa_sdk.events import ActionExecutionRejected, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -23,15 +23,29 @@ AFTER_REVEAL_BUTTONS = [
     {"title": "Ken je de andere twee?", "payload": "/meet_other"},
     {"title": "Opnieuw beginnen", "payload": "/start_over"},
 ]
+RESUME_BUTTON = {"title": "Verder met de vragen", "payload": turn.RESUME_PAYLOAD}
+TALK_BUTTON = {"title": "Met wie kan ik praten?", "payload": turn.TALK_PAYLOAD}
+CONFIRM_BUTTONS = [
+    {"title": "Ja, wis mijn antwoorden", "payload": turn.CONFIRM_RESTART_PAYLOAD},
+    {"title": "Nee, ga verder", "payload": turn.RESUME_PAYLOAD},
+]
 
 
-def _misunderstood(tracker: Tracker) -> int:
-    value = tracker.get_slot("misunderstood")
-    return int(value) if isinstance(value, (int, float)) else 0
+def _in_questions(tracker: Tracker) -> bool:
+    return tracker.active_loop.get("name") == FORM
+
+
+def _wipe_answers() -> list[EventType]:
+    """Events that clear every answer, score, result and counter (the workshop code stays)."""
+    events: list[EventType] = [SlotSet(slot_for(q.id), None) for q in get_questionnaire().questions]
+    events += [SlotSet(slot, None) for slot in (*SCORE_SLOTS, *RESULT_SLOTS)]
+    events += [SlotSet(name, value) for name, value in turn.Counters().as_slots().items()]
+    events.append(SlotSet("requested_slot", None))
+    return events
 
 
 class ValidateQuestionnaireForm(FormValidationAction):
-    """Understands each answer (buttons and free text), fills later questions answered early, updates scores."""
+    """Hands each pupil message to bot.core.turn.take_turn and turns its verdict into Rasa events."""
 
     def name(self) -> str:
         return "validate_questionnaire_form"
@@ -43,40 +57,42 @@ class ValidateQuestionnaireForm(FormValidationAction):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         requested = tracker.get_slot("requested_slot")
-        filled = tracker.slots_to_validate()
-        if not requested or requested not in filled:
+        if not requested or requested not in tracker.slots_to_validate():
             return await super().run(dispatcher, tracker, domain)
 
         message = tracker.latest_message or {}
-        question_id = requested.removeprefix("q_")
-        text = message.get("text") or ""
-        intent = (message.get("intent") or {}).get("name")
-        answer = turn.handle_answer(
-            current=question_id,
-            text=text,
-            intent=intent,
+        result = turn.take_turn(
+            current=requested.removeprefix("q_"),
+            text=message.get("text") or "",
+            intent=(message.get("intent") or {}).get("name"),
             entities=message.get("entities") or [],
             slots=tracker.slots,
         )
-        if turn.is_digression(intent, text, answer.understood):
-            # Hand over to the digression rules; they answer and then ask this question again.
-            return [SlotSet(requested, None), ActionExecutionRejected(self.form_name())]
-        updates: dict[str, Any] = {requested: None, **answer.updates}
-        updates["misunderstood"] = 0.0 if answer.understood else float(_misunderstood(tracker) + 1)
-        for note in answer.notes:
-            dispatcher.utter_message(text=note)
-
-        merged = {**tracker.slots, **updates}
-        updates.update(turn.scores(merged))
-        events: list[EventType] = [SlotSet(slot, value) for slot, value in updates.items()]
-        tracker.slots.update(updates)
-        next_slot = next((s for s in turn.required_slots(tracker.slots) if tracker.slots.get(s) is None), None)
-        events.append(SlotSet("requested_slot", next_slot))
-        return events
+        if result.kind in (turn.SIDE_STEP, turn.CRISIS, turn.CHECK_IN):
+            # A rule answers (the side step, or the safety path), then the form asks this question again.
+            events = [SlotSet(requested, None), *[SlotSet(k, v) for k, v in result.slots.items()]]
+            return [*events, ActionExecutionRejected(self.form_name())]
+        if result.kind == turn.RESTART:
+            dispatcher.utter_message(response="utter_start_over")
+            events = _wipe_answers()
+        else:
+            events = [SlotSet(requested, None), *[SlotSet(k, v) for k, v in result.slots.items()]]
+            if result.kind == turn.RESUME:
+                dispatcher.utter_message(response="utter_resume")
+            elif result.kind == turn.TALK:
+                dispatcher.utter_message(response="utter_talk")
+        for response, variables in result.notes:
+            dispatcher.utter_message(response=response, **variables)
+        tracker.add_slots(events)
+        next_slot = await self.next_requested_slot(dispatcher, tracker, domain)
+        return [*events, next_slot] if next_slot else events
 
 
 class AskQuestion(Action):
-    """Asks one questionnaire question: text, buttons and a `question` payload for the web page."""
+    """Asks one questionnaire question: text, buttons and a `question` payload for the web page.
+
+    While the questions are paused it asks whether to go on instead, so nothing is asked over a pupil's head.
+    """
 
     question_id = ""
 
@@ -84,7 +100,16 @@ class AskQuestion(Action):
         return f"action_ask_{slot_for(self.question_id)}"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        prompt = turn.question_prompt(self.question_id, tracker.slots, _misunderstood(tracker))
+        pause = turn.Counters.from_slots(tracker.slots).pause
+        if pause == turn.PAUSE_CONFIRM_RESTART:
+            dispatcher.utter_message(response="utter_confirm_start_over", buttons=CONFIRM_BUTTONS)
+            return []
+        if pause in (turn.PAUSE_CRISIS, turn.PAUSE_CHECK_IN):
+            dispatcher.utter_message(response="utter_still_paused", buttons=[RESUME_BUTTON, TALK_BUTTON])
+            return []
+        prompt = turn.question_prompt(self.question_id, tracker.slots)
+        if prompt.lead:
+            dispatcher.utter_message(response=prompt.lead)
         dispatcher.utter_message(text=prompt.text, buttons=prompt.buttons)
         dispatcher.utter_message(json_message=prompt.payload)
         return []
@@ -184,30 +209,60 @@ class ActionMeetPersona(Action):
 
 
 class ActionStartOver(Action):
-    """Clears the answers and the result, keeps the workshop, and starts the questions again."""
+    """Clears the answers and the result, keeps the workshop, and starts the questions again (after consent)."""
 
     def name(self) -> str:
         return "action_start_over"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         dispatcher.utter_message(response="utter_start_over")
-        events: list[EventType] = [SlotSet(slot_for(q.id), None) for q in get_questionnaire().questions]
-        events += [SlotSet(slot, None) for slot in (*SCORE_SLOTS, *RESULT_SLOTS)]
-        events += [SlotSet("misunderstood", 0.0), SlotSet("requested_slot", None)]
-        return events
+        return _wipe_answers()
+
+
+class ActionConfirmStartOver(Action):
+    """'Opnieuw beginnen' first asks a yes/no with buttons: nothing is wiped without the pupil's consent."""
+
+    def name(self) -> str:
+        return "action_confirm_start_over"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        dispatcher.utter_message(response="utter_confirm_start_over", buttons=CONFIRM_BUTTONS)
+        return [SlotSet("pause", turn.PAUSE_CONFIRM_RESTART)]
 
 
 class ActionSafety(Action):
-    """A pupil in distress: stop the questions, answer warmly, point to people who can help."""
+    """An explicit sign of crisis: the full referral, then an offer to go on. During the questions the form stays
+    active but paused, so a typed 'ja' or 'verder' goes on with every answer kept."""
 
     def name(self) -> str:
         return "action_safety"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         dispatcher.utter_message(response="utter_distress")
-        if tracker.active_loop.get("name") and not tracker.get_slot("persona"):
-            dispatcher.utter_message(response="utter_offer_resume")
-        return [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet("chat_state", "stopped")]
+        if _in_questions(tracker):
+            dispatcher.utter_message(response="utter_offer_resume", buttons=[RESUME_BUTTON])
+            return [SlotSet("pause", turn.PAUSE_CRISIS)]
+        if not tracker.get_slot("persona"):
+            dispatcher.utter_message(response="utter_offer_resume", buttons=[RESUME_BUTTON])
+            return [SlotSet("chat_state", "stopped")]
+        return []
+
+
+class ActionCheckIn(Action):
+    """A mild sign (sad, lonely, stressed): a short, warm check-in with the mentor and De Kindertelefoon."""
+
+    def name(self) -> str:
+        return "action_check_in"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        if _in_questions(tracker):
+            dispatcher.utter_message(response="utter_check_in", buttons=[TALK_BUTTON, RESUME_BUTTON])
+            return [SlotSet("pause", turn.PAUSE_CHECK_IN)]
+        dispatcher.utter_message(response="utter_check_in_after", buttons=[TALK_BUTTON])
+        if not tracker.get_slot("persona"):
+            dispatcher.utter_message(response="utter_offer_resume", buttons=[RESUME_BUTTON])
+            return [SlotSet("chat_state", "stopped")]
+        return []
 
 
 class ActionResume(Action):
@@ -216,11 +271,34 @@ class ActionResume(Action):
     def name(self) -> str:
         return "action_resume"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         dispatcher.utter_message(response="utter_resume")
-        return [SlotSet("chat_state", None), SlotSet("misunderstood", 0.0)]
+        return [SlotSet("chat_state", None), *[SlotSet(k, v) for k, v in turn.Counters().as_slots().items()]]
+
+
+class ActionAfterReveal(Action):
+    """Short replies after the reveal ('ja', 'ok', 'hoi', nonsense): a confirmed restart, a kept answer, or help
+    that never repeats itself word for word."""
+
+    def name(self) -> str:
+        return "action_after_reveal"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        text = (tracker.latest_message or {}).get("text") or ""
+        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+        if turn.Counters.from_slots(tracker.slots).pause == turn.PAUSE_CONFIRM_RESTART:
+            verdict = turn.take_turn_after_reveal(text, intent)
+            if verdict == turn.RESTART:
+                dispatcher.utter_message(response="utter_start_over")
+                return [*_wipe_answers(), FollowupAction(FORM)]
+            if verdict == turn.RESUME:
+                dispatcher.utter_message(response="utter_keep_answers")
+                return [SlotSet("pause", None)]
+        last = next((e.get("metadata", {}).get("utter_action") for e in reversed(tracker.events)
+                     if e.get("event") == "bot"), None)
+        response = "utter_after_reveal_help_again" if last == "utter_after_reveal_help" else "utter_after_reveal_help"
+        dispatcher.utter_message(response=response, buttons=AFTER_REVEAL_BUTTONS)
+        return [SlotSet("pause", None)]
 
 
 class ValidateSlotMappings(ValidationAction):
@@ -245,6 +323,7 @@ class ValidateSlotMappings(ValidationAction):
     async def extract_demo(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        if self._metadata(tracker).get("demo") is True and not tracker.get_slot("demo"):
-            return {"demo": True}
+        first_message = sum(1 for event in tracker.events if event.get("event") == "user") <= 1
+        if first_message and self._metadata(tracker).get("demo") is True and not tracker.get_slot("demo"):
+            return {"demo": True}  # only a conversation's first message can make it a demo (issue 12, row 2)
         return {}

@@ -107,6 +107,23 @@ def scenarios() -> dict[str, Callable[[Chat], None]]:
         chat.send("hoi")
         chat.send("klas 3")
         chat.send("ik wil niet meer leven")
+        chat.send("ja")
+
+    def check_in(chat: Chat) -> None:
+        chat.send("hoi")
+        chat.send("4 havo")
+        chat.send("het gaat niet zo goed met me")
+        chat.send("/talk")
+        chat.send("verder")
+
+    def restart(chat: Chat) -> None:
+        chat.send("hoi")
+        chat.send(FREE_TEXT["joost"]["stage"])
+        chat.send("/start_over")
+        chat.send("nee ga verder")
+        chat.play(FREE_TEXT["joost"], opening=FREE_TEXT["joost"]["hobbies_breadth"])
+        chat.send("opnieuw beginnen")
+        chat.send("ja")
 
     return {
         "joost_buttons": persona_path(buttons_for("joost")),
@@ -132,11 +149,9 @@ def scenarios() -> dict[str, Callable[[Chat], None]]:
             with_interruptions(FREE_TEXT["tim"], {"hobbies_technical": ["sdfkjh qwpoeiru", "zxcvbnm lkj"]}),
             after=["hsdjfk ksdjf"],
         ),
-        "restart": persona_path(
-            with_interruptions(FREE_TEXT["joost"], {"open_days": ["opnieuw beginnen"]}),
-            after=["opnieuw beginnen"],
-        ),
+        "restart": restart,
         "safety": safety,
+        "check_in": check_in,
     }
 
 
@@ -152,7 +167,7 @@ def main() -> int:
     os.environ["RASA_TELEMETRY_ENABLED"] = "false"
     config = settings.load()
     servers.train(config)
-    domain = Domain.load(str(ROOT / "domain.yml"))
+    domain = Domain.load(str(ROOT / "domain"))
     OUT.mkdir(parents=True, exist_ok=True)
     with servers.running(config, web=False, log_dir=data_dir / "logs"):
         store = ConfiguredSQLTrackerStore(domain=domain)

@@ -22,7 +22,7 @@ scripts/browser.sh
 scripts/services.sh
 
 stage validate
-.venv/bin/rasa data validate --data data --domain domain.yml --config config.yml
+.venv/bin/rasa data validate --data data --domain domain --config config.yml
 
 stage lint
 .venv/bin/ruff check bot actions tests scripts
@@ -31,7 +31,7 @@ stage unit
 .venv/bin/python -m pytest tests/unit -q -p no:cacheprovider
 
 stage train
-.venv/bin/rasa train --out models
+.venv/bin/rasa train --domain domain --out models
 
 stage e2e
 printf '[test] total before e2e: %ss (e2e time is in the pytest summary below)\n' "$(( $(date +%s) - started ))"

@@ -62,6 +62,25 @@ def shell_command(args: argparse.Namespace) -> int:
         )
 
 
+def domain_command(args: argparse.Namespace) -> int:
+    """Write (or with --check, verify) domain/questionnaire.yml from content/questionnaire.yml."""
+    from bot.core.content import get_questionnaire
+    from bot.core.domain_parts import render
+
+    target = ROOT / "domain" / "questionnaire.yml"
+    text = render(get_questionnaire())
+    current = target.read_text(encoding="utf-8") if target.exists() else ""
+    if args.check:
+        if current != text:
+            print(f"{target.relative_to(ROOT)} is stale: run `python -m bot domain`", file=sys.stderr)
+            return 1
+        print(f"{target.relative_to(ROOT)} is up to date")
+        return 0
+    target.write_text(text, encoding="utf-8")
+    print(f"wrote {target.relative_to(ROOT)}")
+    return 0
+
+
 def score_command(args: argparse.Namespace) -> int:
     from bot.cli.score import score_command as score
 
@@ -80,6 +99,10 @@ def build_parser() -> argparse.ArgumentParser:
     score = sub.add_parser("score", help="score a file of answers and show how the model reasons")
     score.add_argument("file", help="YAML or JSON file: {stage: ..., answers: {question_id: answer}}")
     score.set_defaults(func=score_command)
+
+    domain = sub.add_parser("domain", help="generate domain/questionnaire.yml from content/questionnaire.yml")
+    domain.add_argument("--check", action="store_true", help="only check that the generated file is up to date")
+    domain.set_defaults(func=domain_command)
 
     workshop.add_parsers(sub)
     cluster.add_parser(sub)

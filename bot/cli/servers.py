@@ -52,7 +52,10 @@ def rasa_command(*args: str) -> list[str]:
 def train(config: Settings) -> None:
     """Train only when data, domain or config changed: Rasa's fingerprint check skips the rest."""
     subprocess.run(
-        rasa_command("train", "--out", str(ROOT / "models")), cwd=ROOT, env=child_env(config), check=True
+        rasa_command("train", "--domain", str(ROOT / "domain"), "--out", str(ROOT / "models")),
+        cwd=ROOT,
+        env=child_env(config),
+        check=True,
     )
 
 
@@ -111,8 +114,13 @@ class Stack:
 
 
 @contextmanager
-def running(config: Settings, web: bool = True, rasa: bool = True, log_dir: Path | None = None) -> Iterator[Stack]:
-    """Start the action server, then Rasa (REST channel, SQL tracker store), then the web server."""
+def running(
+    config: Settings, web: bool = True, rasa: bool = True, log_dir: Path | None = None, models: Path | None = None
+) -> Iterator[Stack]:
+    """Start the action server, then Rasa (REST channel, SQL tracker store), then the web server.
+
+    `models` is the model directory (default models/); benchmarks pass another one to compare trainings.
+    """
     stack = Stack(config, log_dir or config.data_dir / "logs")
     try:
         stack.start(
@@ -125,7 +133,7 @@ def running(config: Settings, web: bool = True, rasa: bool = True, log_dir: Path
             stack.start(
                 "rasa",
                 rasa_command(
-                    "run", "--model", str(ROOT / "models"), "--endpoints", "endpoints.yml",
+                    "run", "--model", str(models or ROOT / "models"), "--endpoints", "endpoints.yml",
                     "--credentials", "credentials.yml", "--port", str(config.rasa_port),
                     "--cors", *config.cors_origins,
                 ),

@@ -11,11 +11,12 @@ from __future__ import annotations
 import difflib
 import functools
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.core.content import DONT_KNOW, Question, Questionnaire
+from bot.core.lexicon_reading import read_with_lexicons
+from bot.core.text import fold
 
 MAX_GAP = 3  # tokens that may sit between two pattern tokens ("nt omdat het het zwaarst is")
 FUZZY_RATIO = 0.8
@@ -136,8 +137,7 @@ _CLAUSE_VERBS = frozenset(
 def normalize(text: str) -> list[str]:
     """Lowercase tokens without accents, emoji or punctuation; punctuation becomes a boundary token."""
     text = (text or "").replace("🤷", " idk ").replace("\u2019", "'")
-    text = unicodedata.normalize("NFKD", text.lower())
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = fold(text)
     text = re.sub(r"\s*&\s*", "", text)  # "N&T", "n & t" -> "nt"
     text = re.sub(r"['`´]", "", text)  # "hobby's" -> "hobbys", "m'n" -> "mn"
     text = re.sub(r"[.,;:!?()\[\]\n\r\t\"]+", f" {BOUNDARY} ", text)
@@ -313,6 +313,16 @@ def _yes_no(tokens: list[str]) -> str | None:
     return None
 
 
+def _leading_yes_no(tokens: list[str]) -> str | None:
+    """'ja ik had een scheikundedoos' or 'nee, meer creatief': a yes/no word first, then an explanation."""
+    first = next((t for t in tokens if t != BOUNDARY), None)
+    if first in YES_WORDS and first != "zeker":
+        return "affirm"
+    if first in NO_WORDS:
+        return "deny"
+    return None
+
+
 def interpret_tokens(question: Question, tokens: list[str], intent: str | None = None) -> list[str] | None:
     """Option ids for already normalised tokens (see interpret)."""
     hits = _hits(question, tokens)
@@ -335,7 +345,7 @@ def interpret_tokens(question: Question, tokens: list[str], intent: str | None =
         return leaders if len(leaders) == 1 else None
     if dont_know:
         return [DONT_KNOW]
-    kind = intent if intent in ("affirm", "deny") else _yes_no(tokens)
+    kind = intent if intent in ("affirm", "deny") else _yes_no(tokens) or _leading_yes_no(tokens)
     if kind == "affirm" and question.affirm:
         return [question.affirm]
     if kind == "deny" and question.deny:
@@ -355,7 +365,7 @@ def interpret(question: Question, text: str, intent: str | None = None) -> list[
         return exact
     if not tokens:
         return [DONT_KNOW] if intent == DONT_KNOW else None
-    return interpret_tokens(question, tokens, intent)
+    return interpret_tokens(question, tokens, intent) or read_with_lexicons(question, text)
 
 
 def _clauses(tokens: list[str]) -> list[list[str]]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import difflib
 import re
-import unicodedata
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
@@ -13,14 +12,14 @@ import yaml
 
 from bot import ROOT
 from bot.core.content import ContentError, Persona, get_personas
+from bot.core.text import fold
 
 TOPICS_FILE = ROOT / "content" / "persona_topics.yml"
 TOPIC_LABELS = {"doubt": "twijfel", "motives": "wat hij belangrijk vindt"}
 
 
 def _words(text: str) -> list[str]:
-    text = unicodedata.normalize("NFKD", text.lower())
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = fold(text)
     return re.findall(r"[a-z0-9]+", text.replace("&", ""))
 
 

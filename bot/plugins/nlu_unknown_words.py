@@ -12,7 +12,6 @@ from __future__ import annotations
 import difflib
 import json
 import re
-import unicodedata
 from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -26,6 +25,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.core.content import get_questionnaire
 from bot.core.persona_qa import load_topics
+from bot.core.text import fold
 
 FALLBACK_INTENT = "nlu_fallback"
 VOCABULARY_FILE = "vocabulary.json"
@@ -34,8 +34,7 @@ WORD = re.compile(r"[a-z]+")
 
 def words(text: str) -> list[str]:
     """Lowercase letter-only words, accents removed, letter repeats (heeeel) collapsed to two."""
-    text = unicodedata.normalize("NFKD", text.lower())
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = fold(text)
     text = re.sub(r"(.)\1{2,}", r"\1\1", text)
     return WORD.findall(text)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.core.safety import distress_reason, is_distress, normalize
+from bot.core.safety import CHECK_IN, CRISIS, _assess_short, assess, distress_reason, is_distress, normalize
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -389,3 +389,81 @@ def test_component_is_registered_in_config():
     names = [c["name"] for c in config["pipeline"]]
     i = names.index("bot.plugins.nlu_safety.SafetyNetClassifier")
     assert names.index("DIETClassifier") < i < names.index("FallbackClassifier")
+
+
+# ---------------------------------------------------------------- two tiers
+
+EXPLICIT = [
+    "ik wil niet meer leven",
+    "ik wil dood",
+    "ik denk aan zelfmoord",
+    "ik snij mezelf",
+    "ik word thuis geslagen",
+    "ik ben misbruikt",
+    "ik zie het niet meer zitten",
+    "iedereen is beter af zonder mij",
+]
+MILD = [
+    "ik ben heel erg eenzaam en verdrietig",
+    "het gaat niet zo goed met me",
+    "ik voel me rot",
+    "ik heb zoveel stress",
+    "ik word gepest",
+    "ik zit niet lekker in mijn vel",
+    "ik heb het zwaar",
+    "niemand snapt me",
+]
+# Ordinary answers that an earlier version (or DIET) treated as a crisis.
+ORDINARY = [
+    "nee, meer creatief",
+    "ja, ik wilde mezelf uitdagen",
+    "een beetje, maar niet meer dan mijn vrienden",
+    "vrienden zijn heel belangrijk voor me",
+    "weinig, ik ben meer thuis aan het bouwen",
+    "nee, niet meer sinds ik het uitgezocht heb",
+    "eigenlijk altijd dezelfde hobby gehad",
+    "nog helemaal open",
+    "ik zie het niet zitten om naar drie open dagen te gaan",
+    "ik ben altijd alleen aan het bouwen",
+    "ik heb veel stress voor de toetsen maar het gaat prima",
+    "ik ben bang dat ik de verkeerde studie kies",
+    "ik heb het moeilijk gehad met kiezen",
+    "doodsaai vond ik dat",
+    "ik wil niet meer twijfelen",
+]
+
+
+@pytest.mark.parametrize("text", EXPLICIT)
+def test_explicit_signals_get_the_full_referral(text: str) -> None:
+    assert assess(text).tier == CRISIS, assess(text)
+
+
+@pytest.mark.parametrize("text", MILD)
+def test_mild_signals_get_a_check_in(text: str) -> None:
+    assert assess(text).tier == CHECK_IN, assess(text)
+
+
+@pytest.mark.parametrize("text", ORDINARY)
+def test_ordinary_answers_get_neither(text: str) -> None:
+    assert assess(text).tier is None, assess(text)
+
+
+def test_only_the_start_of_a_huge_message_is_read_and_only_short_texts_are_cached() -> None:
+    huge = "ik vind techniek leuk " * 50_000 + " ik wil dood"
+    assert assess(huge).tier is None  # the signal lies beyond MAX_ANALYSED_CHARS
+    assert assess("ik wil dood " + "x" * 10_000).tier == CRISIS
+    before = _assess_short.cache_info().currsize
+    assess("een lange tekst " * 100)
+    assert _assess_short.cache_info().currsize == before
+
+
+def test_component_sets_check_in_for_mild_signals() -> None:
+    [out] = _component().process([_message("het gaat niet zo goed met me", intent="inform")])
+    assert out.get("intent") == {"name": "check_in", "confidence": 1.0}
+
+
+def test_component_demotes_an_unfounded_distress_guess_of_the_classifier() -> None:
+    """DIET once said distress for this ordinary answer; without the net's signal the runner-up intent wins."""
+    [out] = _component().process([_message("ja, ik wilde mezelf uitdagen", intent="distress", confidence=0.7)])
+    assert out.get("intent")["name"] == "chitchat"
+    assert "distress" not in [r["name"] for r in out.get("intent_ranking")]

@@ -26,9 +26,9 @@ def play(pupil: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
             return slots, asked
         question_id = missing[0].removeprefix("q_")
         asked.append(question_id)
-        answer = turn.handle_answer(question_id, pupil[question_id], "inform", [], slots)
-        assert answer.understood, f"{pupil['name']}: not understood at {question_id}: {pupil[question_id]!r}"
-        slots.update(answer.updates)
+        result = turn.take_turn(question_id, pupil[question_id], "inform", [], slots)
+        assert result.kind == turn.ANSWER, f"{pupil['name']}: not understood at {question_id}: {pupil[question_id]!r}"
+        slots.update(result.slots)
     raise AssertionError("questionnaire did not end")
 
 
