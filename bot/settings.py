@@ -178,3 +178,49 @@ def load() -> Settings:
         workshop_cap=_int("KEUZESPIEGEL_WORKSHOP_CAP", 60, minimum=1),
         purge_interval_s=_int("KEUZESPIEGEL_PURGE_INTERVAL", 3600, minimum=1),
     )
+
+
+# --- Cluster (`python -m bot cluster`, `make run-cluster`) -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClusterSettings:
+    """Extra settings of the cluster: how many servers, and the ports of the services it starts.
+
+    The balancer (nginx) listens on `Settings.rasa_port` for the REST channel and on `Settings.actions_port`
+    for the action servers, so clients and `endpoints.yml` use the same addresses as under `make run`.
+    """
+
+    rasa_servers: int
+    action_servers: int
+    rasa_base_port: int
+    actions_base_port: int
+    postgres_port: int
+    redis_port: int
+
+    def rasa_ports(self) -> list[int]:
+        return [self.rasa_base_port + i for i in range(1, self.rasa_servers + 1)]
+
+    def actions_ports(self) -> list[int]:
+        return [self.actions_base_port + i for i in range(1, self.action_servers + 1)]
+
+
+def load_cluster() -> ClusterSettings:
+    """Cluster settings from the environment; ports default next to the ones of `make run`."""
+    rasa_servers = _int("KEUZESPIEGEL_RASA_SERVERS", 2)
+    action_servers = _int("KEUZESPIEGEL_ACTION_SERVERS", 2)
+    if not 1 <= rasa_servers <= 16 or not 1 <= action_servers <= 16:
+        raise SystemExit("KEUZESPIEGEL_RASA_SERVERS and KEUZESPIEGEL_ACTION_SERVERS must be between 1 and 16")
+    return ClusterSettings(
+        rasa_servers=rasa_servers,
+        action_servers=action_servers,
+        rasa_base_port=_int("KEUZESPIEGEL_RASA_BASE_PORT", 5010),
+        actions_base_port=_int("KEUZESPIEGEL_ACTIONS_BASE_PORT", 5060),
+        postgres_port=_int("KEUZESPIEGEL_POSTGRES_PORT", 5433),
+        redis_port=_int("KEUZESPIEGEL_REDIS_PORT", 6380),
+    )
+
+
+def redis_url() -> str | None:
+    """Rasa's lock store (`redis://[:password@]host:port/db`); unset means Rasa's in-memory lock store."""
+    return os.environ.get("KEUZESPIEGEL_REDIS_URL", "").strip() or None

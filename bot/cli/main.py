@@ -10,7 +10,7 @@ import sys
 import time
 
 from bot import ROOT, settings
-from bot.cli import servers, workshop
+from bot.cli import cluster, servers, workshop
 
 
 def run_command(args: argparse.Namespace) -> int:
@@ -106,6 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     domain.set_defaults(func=domain_command)
 
     workshop.add_parsers(sub)
+    cluster.add_parser(sub)
     return parser
 
 
