@@ -32,6 +32,10 @@ CONFIRM_BUTTONS = [
 ]
 
 
+# Intents after which the form comes back only to wait: the pause's own message already asked what to do next.
+PAUSING_INTENTS = frozenset({"distress", "check_in", "start_over"})
+
+
 def _in_questions(tracker: Tracker) -> bool:
     return tracker.active_loop.get("name") == FORM
 
@@ -102,6 +106,9 @@ class AskQuestion(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         pause = turn.Counters.from_slots(tracker.slots).pause
+        just_paused = ((tracker.latest_message or {}).get("intent") or {}).get("name") in PAUSING_INTENTS
+        if pause and just_paused:
+            return []  # the safety action or the restart question has just said what to do next
         if pause == turn.PAUSE_CONFIRM_RESTART:
             dispatcher.utter_message(response="utter_confirm_start_over", buttons=CONFIRM_BUTTONS)
             return []
