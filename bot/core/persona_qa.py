@@ -39,6 +39,13 @@ CARD, COMPARE, WHY, YESNO, GLOSSARY, HBO, MEET, OFFTOPIC, NONE = (
     "card", "compare", "why", "yesno", "glossary", "hbo", "meet", "offtopic", "none",
 )  # fmt: skip
 
+# Replies that answer a clear question; a message the classifier took for "start over" is answered only with one.
+CLEAR_KINDS = frozenset({CARD, COMPARE, WHY, YESNO, GLOSSARY, HBO})
+_RESTART_WORDS = {
+    "opnieuw", "overnieuw", "herstart", "restart", "reset", "resetten", "beginnen", "begin", "wissen", "wis",
+    "overdoen", "nogmaals", "stoppen", "stop", "klaar",
+}  # fmt: skip
+
 # Words that point at a person: the pupil talks to (je, jij) or about (hij, zijn) one of them.
 _PERSON_WORDS = {"je", "jij", "jou", "jouw", "jezelf", "hij", "hem", "zijn", "zn", "ie", "die", "u"}
 _GROUP_WORDS = {"jullie", "drie", "3", "allebei", "beide", "beiden", "alledrie", "allemaal"}
@@ -549,6 +556,11 @@ def respond(asked: Asked, personas: Mapping[str, Persona] | None = None) -> Repl
     return NOTHING
 
 
+def mentions_restart(text: str) -> bool:
+    """True when the pupil may really want to start over ("kan ik opnieuw beginnen?"): never answer that instead."""
+    return bool(_RESTART_WORDS & set(words(text))) or (text or "").lstrip().startswith("/")
+
+
 def explain_term(text: str) -> Reply:
     """A side step during the questions: a word from the glossary, or a route question; never a card."""
     glossary = get_glossary()
@@ -587,6 +599,7 @@ __all__ = [
     "Reply",
     "answer",
     "explain_term",
+    "mentions_restart",
     "find_persona",
     "find_topic",
     "introduce",
