@@ -19,6 +19,7 @@ stage() {
 stage setup
 scripts/setup.sh
 scripts/browser.sh
+scripts/services.sh
 
 stage validate
 .venv/bin/rasa data validate --data data --domain domain --config config.yml
