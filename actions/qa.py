@@ -41,7 +41,6 @@ def asked_from(tracker: Tracker, intent: str | None = None) -> Asked:
         phase_entity=next(tracker.get_latest_entity_values("phase"), None),
         answers=state.model_answers(),
         stage=state.stage,
-        fit=tracker.get_slot("fit"),
     )
 
 
