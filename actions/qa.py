@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -41,7 +41,6 @@ def asked_from(tracker: Tracker, intent: str | None = None) -> Asked:
         phase_entity=next(tracker.get_latest_entity_values("phase"), None),
         answers=state.model_answers(),
         stage=state.stage,
-        fit=tracker.get_slot("fit"),
     )
 
 
@@ -67,26 +66,34 @@ async def answer_question(
     dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, intent: str | None = None
 ) -> list[EventType]:
     """Answer one question after the reveal (or after a stop). `intent` overrides the classifier's guess."""
-    from actions.actions import ActionAfterReveal  # here, because actions.actions imports this module
+    # Imported here, because actions.actions imports this module.
+    from actions.actions import ActionAfterReveal, ActionConfirmStartOver
 
     revealed = bool(tracker.get_slot("persona"))
-    if revealed and turn.Counters.from_slots(tracker.slots).pause == turn.PAUSE_CONFIRM_RESTART:
-        return await ActionAfterReveal().run(dispatcher, tracker, domain)
     asked = asked_from(tracker, intent)
+    events: list[EventType] = []
+    if revealed and turn.Counters.from_slots(tracker.slots).pause == turn.PAUSE_CONFIRM_RESTART:
+        if turn.take_turn_after_reveal(asked.text, asked.intent) is not None:
+            return await ActionAfterReveal().run(dispatcher, tracker, domain)  # yes or no to starting over
+        events.append(SlotSet("pause", None))  # a question instead: the restart is off, the question is answered
     reply = persona_qa.respond(asked)
+    if asked.intent == "start_over" and (
+        persona_qa.mentions_restart(asked.text) or reply.kind not in persona_qa.CLEAR_KINDS
+    ):
+        return [*events, *await ActionConfirmStartOver().run(dispatcher, tracker, domain)]
     if reply.source == persona_qa.NONE:
         usual = USUAL_RESPONSES.get(asked.intent or "")
         if usual:
             dispatcher.utter_message(response=usual)
             dispatcher.utter_message(json_message=answer_payload(f"response:{usual}"))
-            return []
+            return events
         if revealed:
-            return await ActionAfterReveal().run(dispatcher, tracker, domain)
+            return [*events, *await ActionAfterReveal().run(dispatcher, tracker, domain)]
         reply = persona_qa.offtopic()
     send(dispatcher, reply)
     if revealed and reply.source == f"{persona_qa.WHY}:{asked.persona}":
         dispatcher.utter_message(response="utter_mirror")
-    return []
+    return events
 
 
 class ActionAnswerQuestion(Action):

@@ -26,7 +26,7 @@ from bot.core.glossary import Glossary, load_glossary
 from bot.core.model import match, score
 from bot.core.qa_content import TOPICS, Facts, Routes, get_facts, get_routes
 from bot.core.qa_match import Pattern, patterns, within_one_edit
-from bot.core.qa_why import differences, why_match_text, why_not_text, would_match
+from bot.core.qa_why import why_match_text, why_not
 from bot.core.text import fold, words
 
 TOPICS_FILE = ROOT / "content" / "persona_topics.yml"
@@ -38,6 +38,13 @@ TOPIC_KEYS = (*TOPICS, "intro")
 CARD, COMPARE, WHY, YESNO, GLOSSARY, HBO, MEET, OFFTOPIC, NONE = (
     "card", "compare", "why", "yesno", "glossary", "hbo", "meet", "offtopic", "none",
 )  # fmt: skip
+
+# Replies that answer a clear question; a message the classifier took for "start over" is answered only with one.
+CLEAR_KINDS = frozenset({CARD, COMPARE, WHY, YESNO, GLOSSARY, HBO})
+_RESTART_WORDS = {
+    "opnieuw", "overnieuw", "herstart", "restart", "reset", "resetten", "beginnen", "begin", "wissen", "wis",
+    "overdoen", "nogmaals", "stoppen", "stop", "klaar",
+}  # fmt: skip
 
 # Words that point at a person: the pupil talks to (je, jij) or about (hij, zijn) one of them.
 _PERSON_WORDS = {"je", "jij", "jou", "jouw", "jezelf", "hij", "hem", "zijn", "zn", "ie", "die", "u"}
@@ -121,7 +128,6 @@ class Asked:
     phase_entity: str | None = None
     answers: Mapping[str, Any] = field(default_factory=dict)  # model answers (question id -> option id(s))
     stage: str | None = None
-    fit: str | None = None  # good | weak | diffusion | insufficient, from the reveal
 
 
 @dataclass(frozen=True)
@@ -424,14 +430,12 @@ def _why_reply(asked: Asked, target: str, personas: Mapping[str, Persona]) -> Re
             target,
         )
     questionnaire = get_questionnaire()
-    result = match(score(asked.answers, questionnaire, asked.stage), personas)
-    fit = asked.fit or result.fit
-    matched = personas[asked.persona]
     if target == asked.persona:
-        return Reply(why_match_text(matched, result, fit, personas), f"{WHY}:{target}", target)
-    found = differences(asked.answers, target, asked.stage, questionnaire=questionnaire, personas=personas)
-    then = personas[would_match(asked.answers, found, asked.stage, questionnaire, personas)] if found else matched
-    text = why_not_text(personas[target], matched, result, fit, found, then, get_facts().question_names, questionnaire)
+        scores = score(asked.answers, questionnaire, asked.stage)
+        result = match(scores, personas)
+        text = why_match_text(personas[target], result, scores, asked.stage, personas)
+        return Reply(text, f"{WHY}:{target}", target)
+    text = why_not(asked.answers, target, asked.stage, get_facts().question_names, personas, questionnaire)
     return Reply(text, f"{WHY}:{target}", target)
 
 
@@ -549,6 +553,11 @@ def respond(asked: Asked, personas: Mapping[str, Persona] | None = None) -> Repl
     return NOTHING
 
 
+def mentions_restart(text: str) -> bool:
+    """True when the pupil may really want to start over ("kan ik opnieuw beginnen?"): never answer that instead."""
+    return bool(_RESTART_WORDS & set(words(text))) or (text or "").lstrip().startswith("/")
+
+
 def explain_term(text: str) -> Reply:
     """A side step during the questions: a word from the glossary, or a route question; never a card."""
     glossary = get_glossary()
@@ -587,6 +596,7 @@ __all__ = [
     "Reply",
     "answer",
     "explain_term",
+    "mentions_restart",
     "find_persona",
     "find_topic",
     "introduce",

@@ -84,3 +84,23 @@ def test_bench_reads_the_source_and_judges_it() -> None:
     assert Result("tim", "q", "hbo", got="hbo:mbo").right
     off = Result("tim", "q", "offtopic", got="card:tim:first_job")
     assert not off.right and off.off_topic_card
+
+
+def test_a_question_while_the_restart_question_is_open_is_answered_and_the_restart_is_off() -> None:
+    slots = revealed("tim", pause=turn.PAUSE_CONFIRM_RESTART)
+    events, messages = run(
+        ActionAnswerQuestion(), make_tracker(slots, "waar haal jij je motivatie uit", intent="nlu_fallback")
+    )
+    assert {"event": "slot", "timestamp": None, "name": "pause", "value": None} in events
+    assert sources(messages) == ["card:tim:motives"]
+
+
+def test_a_question_taken_for_start_over_is_answered_but_a_real_restart_asks_for_consent() -> None:
+    _, messages = run(
+        ActionAnswerQuestion(), make_tracker(revealed("tim"), "wat wil je hierna nog gaan doen", intent="start_over")
+    )
+    assert sources(messages) == ["card:tim:first_job"]
+    for text in ("ik wil opnieuw beginnen", "/start_over", "kan ik het nog een keer doen"):
+        events, messages = run(ActionAnswerQuestion(), make_tracker(revealed("tim"), text, intent="start_over"))
+        assert messages[0]["response"] == "utter_confirm_start_over", text
+        assert {"event": "slot", "timestamp": None, "name": "pause", "value": turn.PAUSE_CONFIRM_RESTART} in events
