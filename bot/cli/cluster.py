@@ -80,8 +80,6 @@ http {{
     fastcgi_temp_path {tmp}/fastcgi;
     uwsgi_temp_path {tmp}/uwsgi;
     scgi_temp_path {tmp}/scgi;
-    client_max_body_size 64k;
-    client_body_buffer_size 64k;
     proxy_buffers 16 16k;
     proxy_read_timeout 120s;
 
@@ -106,6 +104,9 @@ http {{
 
     server {{
         listen {listen}:{config.rasa_port};
+        # Pupils' messages are short (the REST channel refuses more than 1,000 characters).
+        client_max_body_size 64k;
+        client_body_buffer_size 64k;
         location = /nginx-health {{ return 200 "ok\\n"; }}
         location / {{
             proxy_pass http://keuzespiegel_rasa;
@@ -119,6 +120,9 @@ http {{
 
     server {{
         listen {LOOPBACK}:{config.actions_port};
+        # Rasa sends the whole conversation (and the domain) with every action call: 20-100 KB, growing.
+        client_max_body_size 16m;
+        client_body_buffer_size 1m;
         location / {{
             proxy_pass http://keuzespiegel_actions;
             proxy_http_version 1.1;
