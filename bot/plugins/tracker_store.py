@@ -5,9 +5,13 @@ SQLite file under var/ by default; any SQLAlchemy URL (e.g. PostgreSQL) via KEUZ
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
+from jsonschema import ValidationError, validators
+from rasa.core.actions import action
 from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.constants import DOCS_BASE_URL
 
 from bot import settings
 
@@ -21,3 +25,40 @@ class ConfiguredSQLTrackerStore(SQLTrackerStore):
             config.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
         kwargs.pop("url", None)
         super().__init__(domain=domain, host=config.db_url, event_broker=event_broker, **kwargs)
+
+
+# A measured fix for the largest cost of a turn inside Rasa 3.6 (docs/bench/profile.md). Rasa checks every answer
+# of the action server with `jsonschema.validate(result, schema)`, which first checks the schema itself against
+# the JSON Schema meta-schema, every time: for Rasa's schema of all event types that was most of a turn's time
+# inside Rasa (Keuzespiegel makes 2-3 action calls per turn; Rasa's starter bot none). The schema never changes,
+# so one validator, built and checked once, gives the same verdicts. This module is loaded by every Rasa server
+# the project starts (endpoints.yml names it), so that is where the fix is installed.
+
+
+@cache
+def _response_validator() -> Any:
+    schema = action.RemoteAction.action_response_format_spec()
+    cls = validators.validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema)
+
+
+def _validate_action_result(self: action.RemoteAction, result: dict[str, Any]) -> bool:
+    """Same as Rasa's RemoteAction._validate_action_result, with the validator built once."""
+    try:
+        _response_validator().validate(result)
+        return True
+    except ValidationError as error:
+        error.message += (
+            ". Failed to validate Action server response from API, make sure your response from the Action "
+            f"endpoint is valid. For more information about the format visit {DOCS_BASE_URL}/custom-actions"
+        )
+        raise
+
+
+def install_speedups() -> None:
+    """Replace the method once per process (idempotent)."""
+    action.RemoteAction._validate_action_result = _validate_action_result
+
+
+install_speedups()

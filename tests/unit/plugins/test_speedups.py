@@ -1,0 +1,51 @@
+"""The cached validator of action server answers (bot/plugins/tracker_store.py) gives Rasa's verdicts, faster."""
+
+from __future__ import annotations
+
+import time
+
+import jsonschema
+import pytest
+from rasa.core.actions.action import RemoteAction
+
+from bot.plugins import tracker_store as speedups
+
+GOOD = {
+    "events": [{"event": "slot", "name": "q_stage", "value": "klas3"}, {"event": "action_execution_rejected"}],
+    "responses": [{"text": "Hoi", "buttons": []}],
+}
+BAD = [
+    {"events": [{"event": "slot", "name": "q_stage", "value": "klas3", "timestamp": "gisteren"}]},
+    {"events": "not a list"},
+    {"responses": [1, 2]},
+]
+
+
+def rasa_original(result: dict) -> bool:
+    jsonschema.validate(result, RemoteAction.action_response_format_spec())
+    return True
+
+
+def test_same_verdicts_as_rasa() -> None:
+    action = RemoteAction("validate_questionnaire_form", None)
+    assert speedups._validate_action_result(action, GOOD) is rasa_original(GOOD) is True
+    for bad in BAD:
+        with pytest.raises(jsonschema.ValidationError):
+            rasa_original(bad)
+        with pytest.raises(jsonschema.ValidationError, match="Failed to validate Action server response"):
+            speedups._validate_action_result(action, bad)
+
+
+def test_install_replaces_the_method_and_is_faster() -> None:
+    speedups.install_speedups()
+    action = RemoteAction("validate_questionnaire_form", None)
+    assert action._validate_action_result(GOOD) is True
+    start = time.perf_counter()
+    for _ in range(5):
+        rasa_original(GOOD)
+    original = time.perf_counter() - start
+    start = time.perf_counter()
+    for _ in range(5):
+        action._validate_action_result(GOOD)
+    cached = time.perf_counter() - start
+    assert cached < original / 3
