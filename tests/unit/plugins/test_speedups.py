@@ -49,3 +49,24 @@ def test_install_replaces_the_method_and_is_faster() -> None:
         action._validate_action_result(GOOD)
     cached = time.perf_counter() - start
     assert cached < original / 3
+
+
+def test_event_classes_resolve_as_in_rasa() -> None:
+    from rasa.shared.core.events import ActionExecuted, Event, SlotSet, UserUttered
+    from rasa.shared.utils.common import all_subclasses
+
+    def rasa_resolve(name: str) -> type | None:
+        return next((cls for cls in all_subclasses(Event) if cls.type_name == name), None)
+
+    names = {cls.type_name for cls in all_subclasses(Event)}
+    assert {"user", "slot", "action"} <= names
+    for name in names:
+        assert speedups._resolve_by_type(name) is rasa_resolve(name)
+    assert speedups._resolve_by_type("slot") is SlotSet and speedups._resolve_by_type("user") is UserUttered
+    assert speedups._resolve_by_type("topic") is None
+    assert speedups._resolve_by_type("nonsense", default=ActionExecuted) is ActionExecuted
+    with pytest.raises(ValueError, match="Unknown event name"):
+        speedups._resolve_by_type("nonsense")
+    events = [{"event": "slot", "name": "q_stage", "value": "klas3"}, {"event": "action", "name": "action_listen"}]
+    speedups.install_speedups()
+    assert [type(e) for e in map(Event.from_parameters, events)] == [SlotSet, ActionExecuted]
