@@ -1,5 +1,5 @@
 # Keuzespiegel: few targets on purpose. See README.md.
-.PHONY: run run-cluster test shell bench-nlu bench-dashboard bench-pupils bench-load
+.PHONY: run run-cluster test shell bench-nlu bench-dashboard bench-pupils bench-model bench-soak bench-qa bench-load
 
 run:
 	@scripts/setup.sh
@@ -29,8 +29,19 @@ bench-pupils:
 	@scripts/setup.sh
 	@RASA_TELEMETRY_ENABLED=false .venv/bin/python -m scripts.bench_pupils
 
+bench-model:
+	@RASA_TELEMETRY_ENABLED=false .venv/bin/python scripts/bench_model.py > /dev/null && echo "wrote docs/bench/model.md"
+
+bench-soak:
+	@scripts/setup.sh
+	@RASA_TELEMETRY_ENABLED=false .venv/bin/python scripts/bench_soak.py
+
+bench-qa:
+	@scripts/setup.sh
+	@RASA_TELEMETRY_ENABLED=false .venv/bin/python -m scripts.bench_qa
+
 bench-load:
 	@scripts/setup.sh
 	@scripts/services.sh
-	@RASA_TELEMETRY_ENABLED=false .venv/bin/rasa train --out models
+	@RASA_TELEMETRY_ENABLED=false .venv/bin/rasa train --domain domain --out models
 	@RASA_TELEMETRY_ENABLED=false .venv/bin/python scripts/bench_load.py

@@ -11,9 +11,10 @@ from rasa_sdk.events import ActionExecutionRejected, EventType, FollowupAction, 
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.core import persona_qa, turn
-from bot.core.content import get_personas, get_questionnaire, slot_for
-from bot.core.reveal import build_reveal, why_text
+from actions import qa
+from bot.core import turn
+from bot.core.content import get_questionnaire, slot_for
+from bot.core.reveal import build_reveal
 
 FORM = "questionnaire_form"
 SCORE_SLOTS = ("exploration", "commitment", "reconsideration")
@@ -145,7 +146,7 @@ class ActionReveal(Action):
 
 
 class ActionExplainMatch(Action):
-    """'Waarom Tim?': the answers that decided the match."""
+    """'Waarom Tim?': the answers that decided the match; for another person, where the pupil differs from him."""
 
     def name(self) -> str:
         return "action_explain_match"
@@ -154,31 +155,17 @@ class ActionExplainMatch(Action):
         if not tracker.get_slot("persona"):
             dispatcher.utter_message(response="utter_not_revealed_yet")
             return []
-        state = turn.State.from_slots(tracker.slots)
-        reveal = build_reveal(state.model_answers(), state.stage)
-        persona = get_personas()[reveal.persona_id]
-        dispatcher.utter_message(text=why_text(persona, reveal.match))
-        dispatcher.utter_message(response="utter_mirror")
-        return []
+        return await qa.answer_question(dispatcher, tracker, domain, intent="ask_why")
 
 
 class ActionPersonaAnswer(Action):
-    """Free questions about a persona's story: 'wat deed Tim na zijn studie?'."""
+    """Free questions about the alumni: 'wat deed Tim na zijn studie?', 'was Luuk lid van een vereniging?'."""
 
     def name(self) -> str:
         return "action_persona_answer"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        text = (tracker.latest_message or {}).get("text") or ""
-        dispatcher.utter_message(
-            text=persona_qa.answer(
-                text,
-                current_persona=tracker.get_slot("persona"),
-                persona_entity=next(tracker.get_latest_entity_values("persona"), None),
-                phase_entity=next(tracker.get_latest_entity_values("phase"), None),
-            )
-        )
-        return []
+        return await qa.answer_question(dispatcher, tracker, domain, intent="ask_persona")
 
 
 class ActionMeetPersona(Action):
@@ -188,24 +175,7 @@ class ActionMeetPersona(Action):
         return "action_meet_persona"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        personas = get_personas()
-        text = (tracker.latest_message or {}).get("text") or ""
-        named = persona_qa.find_persona(text, personas, next(tracker.get_latest_entity_values("persona"), None))
-        if named:
-            dispatcher.utter_message(text=persona_qa.introduce(named, personas))
-            return []
-        own = tracker.get_slot("persona")
-        others = [pid for pid in personas if pid != own]
-        for pid in others:
-            dispatcher.utter_message(text=persona_qa.introduce(pid, personas))
-        dispatcher.utter_message(
-            response="utter_ask_more",
-            buttons=[
-                {"title": f"Meer over {personas[pid].name}", "payload": f'/ask_persona{{"persona": "{pid}"}}'}
-                for pid in others
-            ],
-        )
-        return []
+        return await qa.answer_question(dispatcher, tracker, domain, intent="meet_other")
 
 
 class ActionStartOver(Action):
@@ -294,8 +264,10 @@ class ActionAfterReveal(Action):
             if verdict == turn.RESUME:
                 dispatcher.utter_message(response="utter_keep_answers")
                 return [SlotSet("pause", None)]
-        last = next((e.get("metadata", {}).get("utter_action") for e in reversed(tracker.events)
-                     if e.get("event") == "bot"), None)
+        last = next(
+            (e.get("metadata", {}).get("utter_action") for e in reversed(tracker.events) if e.get("event") == "bot"),
+            None,
+        )
         response = "utter_after_reveal_help_again" if last == "utter_after_reveal_help" else "utter_after_reveal_help"
         dispatcher.utter_message(response=response, buttons=AFTER_REVEAL_BUTTONS)
         return [SlotSet("pause", None)]

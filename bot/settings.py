@@ -3,25 +3,85 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from bot import ROOT
 
+# The dashboard token guards minors' answers: shorter secrets are refused at startup.
+MIN_TOKEN_LENGTH = 24
+# Rasa (Sanic) refuses request bodies above this size with 413 before any work is done.
+RASA_REQUEST_MAX_BYTES = 64 * 1024
+_RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d+(?:\.\d+)?)\s*s?\s*$")
 
-def _int(name: str, default: int) -> int:
+
+class ConfigError(SystemExit):
+    """A setting has a value the bot cannot run with; the message says which and why."""
+
+
+def _int(name: str, default: int, minimum: int | None = None) -> int:
     value = os.environ.get(name, "").strip()
     if not value:
         return default
     try:
-        return int(value)
+        number = int(value)
     except ValueError as exc:
-        raise SystemExit(f"{name} must be a whole number, got {value!r}") from exc
+        raise ConfigError(f"{name} must be a whole number, got {value!r}") from exc
+    if minimum is not None and number < minimum:
+        raise ConfigError(f"{name} must be {minimum} or more, got {number}")
+    return number
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """A token bucket: `rate` messages per `per` seconds on average, at most `burst` at once."""
+
+    rate: int
+    per: float
+    burst: int
+
+    @property
+    def per_second(self) -> float:
+        return self.rate / self.per
+
+
+def parse_rate(name: str, value: str, burst: str) -> RateLimit | None:
+    """'120/10' -> 120 messages per 10 s; 'off' -> no limit. Burst defaults to half the count."""
+    text = value.strip().lower()
+    if text in ("off", "0", "none"):
+        return None
+    match = _RATE.match(text)
+    if not match or int(match.group(1)) < 1 or float(match.group(2)) <= 0:
+        raise ConfigError(f"{name} must look like 120/10 (messages per seconds) or off, got {value!r}")
+    rate = int(match.group(1))
+    size = max(1, rate // 2)
+    if burst.strip():
+        try:
+            size = int(burst)
+        except ValueError as exc:
+            raise ConfigError(f"KEUZESPIEGEL_RATE_BURST must be a whole number, got {burst!r}") from exc
+        if size < 1:
+            raise ConfigError(f"KEUZESPIEGEL_RATE_BURST must be 1 or more, got {size}")
+    return RateLimit(rate=rate, per=float(match.group(2)), burst=size)
+
+
+def _public_url(value: str) -> str | None:
+    value = value.strip().rstrip("/")
+    if not value:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(
+            f"KEUZESPIEGEL_PUBLIC_URL must be an http(s) address like https://bot.school.nl, got {value!r}"
+        )
+    return value
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Ports, addresses, storage and retention for all Keuzespiegel processes."""
+    """Ports, addresses, storage, retention and limits for all Keuzespiegel processes."""
 
     rasa_port: int
     actions_port: int
@@ -32,6 +92,12 @@ class Settings:
     cors_origins: tuple[str, ...]
     advisor_token: str | None
     data_dir: Path
+    actions_host: str = "127.0.0.1"
+    public_url: str | None = None
+    rate_limit: RateLimit | None = RateLimit(rate=120, per=10.0, burst=60)
+    trusted_proxies: int = 0
+    workshop_cap: int = 60
+    purge_interval_s: int = 3600
 
     @property
     def rasa_url(self) -> str:
@@ -42,8 +108,17 @@ class Settings:
         return f"http://{self.host}:{self.web_port}"
 
     @property
+    def public_base(self) -> str:
+        """The address people use to reach the web server (behind a TLS proxy: KEUZESPIEGEL_PUBLIC_URL)."""
+        return self.public_url or self.web_url
+
+    @property
     def actions_url(self) -> str:
-        return f"http://{self.host}:{self.actions_port}/webhook"
+        return f"http://{self.actions_host}:{self.actions_port}/webhook"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.data_dir / "logs"
 
     @property
     def is_sqlite(self) -> bool:
@@ -56,28 +131,52 @@ class Settings:
         return Path(self.db_url.split("///", 1)[1])
 
 
+def check_token(token: str | None) -> str | None:
+    """The advisor token, or None for "dashboard off"; a short token stops the program with a clear error."""
+    if token is not None and len(token) < MIN_TOKEN_LENGTH:
+        raise ConfigError(
+            f"KEUZESPIEGEL_ADVISOR_TOKEN is {len(token)} characters long; use at least {MIN_TOKEN_LENGTH}, e.g. "
+            "python3 -c 'import secrets; print(secrets.token_urlsafe(24))'"
+        )
+    return token
+
+
 def load() -> Settings:
     """Read the settings from the environment, with defaults that work on a fresh clone."""
     data_dir = Path(os.environ.get("KEUZESPIEGEL_DATA_DIR", str(ROOT / "var"))).resolve()
     web_port = _int("WEB_PORT", 8000)
     host = os.environ.get("KEUZESPIEGEL_HOST", "localhost")
     db_url = os.environ.get("KEUZESPIEGEL_DB_URL", "").strip() or f"sqlite:///{data_dir / 'keuzespiegel.db'}"
+    public_url = _public_url(os.environ.get("KEUZESPIEGEL_PUBLIC_URL", ""))
     origins_env = os.environ.get("KEUZESPIEGEL_CORS_ORIGINS", "").strip()
     if origins_env:
         origins = tuple(o.strip() for o in origins_env.split(",") if o.strip())
     else:
         origins = (f"http://localhost:{web_port}", f"http://127.0.0.1:{web_port}")
-    token = os.environ.get("KEUZESPIEGEL_ADVISOR_TOKEN", "").strip() or None
+        if public_url:
+            parts = urlsplit(public_url)
+            origins = (*origins, f"{parts.scheme}://{parts.netloc}")
+    token = check_token(os.environ.get("KEUZESPIEGEL_ADVISOR_TOKEN", "").strip() or None)
     return Settings(
         rasa_port=_int("RASA_PORT", 5005),
         actions_port=_int("ACTIONS_PORT", 5055),
         web_port=web_port,
         host=host,
         db_url=db_url,
-        retention_days=_int("KEUZESPIEGEL_RETENTION_DAYS", 30),
+        retention_days=_int("KEUZESPIEGEL_RETENTION_DAYS", 30, minimum=1),
         cors_origins=origins,
         advisor_token=token,
         data_dir=data_dir,
+        actions_host=os.environ.get("KEUZESPIEGEL_ACTIONS_HOST", "").strip() or "127.0.0.1",
+        public_url=public_url,
+        rate_limit=parse_rate(
+            "KEUZESPIEGEL_RATE_LIMIT",
+            os.environ.get("KEUZESPIEGEL_RATE_LIMIT", "120/10"),
+            os.environ.get("KEUZESPIEGEL_RATE_BURST", ""),
+        ),
+        trusted_proxies=_int("KEUZESPIEGEL_TRUSTED_PROXIES", 0, minimum=0),
+        workshop_cap=_int("KEUZESPIEGEL_WORKSHOP_CAP", 60, minimum=1),
+        purge_interval_s=_int("KEUZESPIEGEL_PURGE_INTERVAL", 3600, minimum=1),
     )
 
 

@@ -21,8 +21,9 @@ def run_command(args: argparse.Namespace) -> int:
     removed = workshop.purge_on_start(config)
     if removed:
         print(f"retention: removed {removed} conversation(s) older than {config.retention_days} days")
+    # From here on the web server repeats the purge every KEUZESPIEGEL_PURGE_INTERVAL seconds (hourly).
     print("Starting the action server, the Rasa server and the web server (about 30 s)...")
-    with servers.running(config, log_dir=config.data_dir / "logs") as stack:
+    with servers.running(config, log_dir=config.log_dir) as stack:
         print()
         print(f"  Keuzespiegel is running. Open {config.web_url}/ in your browser.")
         print(f"  Rasa REST channel: {config.rasa_url}/webhooks/rest/webhook")
@@ -30,13 +31,13 @@ def run_command(args: argparse.Namespace) -> int:
             print(f"  Advisor dashboard: {config.web_url}/dashboard")
         else:
             print("  Advisor dashboard: off (set KEUZESPIEGEL_ADVISOR_TOKEN to turn it on)")
-        print(f"  Logs: {config.data_dir / 'logs'}")
+        print(f"  Logs: {config.log_dir} (one file per server per day, kept {config.retention_days} days)")
         print("  Press Ctrl-C to stop.")
         signal.signal(signal.SIGTERM, _raise_interrupt)
         try:
             while (dead := stack.first_exited()) is None:
                 time.sleep(1)
-            print(f"The {dead} process stopped unexpectedly; see {config.data_dir / 'logs' / dead}.log")
+            print(f"The {dead} process stopped unexpectedly; see {config.log_dir / dead}-<date>.log")
         except KeyboardInterrupt:
             pass
         print("Stopping...")

@@ -14,13 +14,15 @@ from typing import Any, TextIO
 import yaml
 
 from bot.core.content import DONT_KNOW, STAGE_QUESTION, ContentError, get_personas, get_questionnaire
-from bot.core.interpret import interpret
+from bot.core.interpret import interpret, read_answer
 from bot.core.model import Match, Scores, match, score
+from bot.core.reveal import opening_text, why_text
 
 _FIT_TEXT = {
-    "good": "good (duidelijke match)",
-    "weak": "weak (twijfelgeval tussen twee persona's)",
-    "diffusion": "diffusion (nog weinig gezocht en nog weinig gekozen: heel normaal op jonge leeftijd)",
+    "good": "good (clearly like him)",
+    "weak": "weak (only partly like him, or almost as much like another)",
+    "diffusion": "diffusion (nobody yet: little exploration and little commitment; he is only the nearest)",
+    "insufficient": "insufficient (too few real answers; he is only the nearest)",
 }
 
 
@@ -50,12 +52,18 @@ def resolve_answers(raw: dict[str, Any], stage: str | None) -> tuple[dict[str, A
         if text in question.option_ids or text == DONT_KNOW:
             answers[question.id] = text
             continue
-        understood = interpret(question, text)
-        if understood is None:
+        reading = read_answer(question, text, stage=stage)
+        if reading.ambiguous:
+            notes.append(
+                f"{qid}: {text!r} fits {', '.join(reading.ambiguous)}; the bot would ask: {reading.follow_up!r}"
+            )
+            continue
+        if not reading.understood:
             notes.append(f"{qid}: {text!r} not understood (bot would ask: {question.rephrase_for(stage)!r})")
             continue
-        notes.append(f"{qid}: {text!r} -> {', '.join(understood)}")
-        answers[question.id] = understood if question.multi else understood[0]
+        hedge = f" (hedged, certainty {reading.certainty:.1f})" if reading.certainty < 1 else ""
+        notes.append(f"{qid}: {text!r} -> {', '.join(reading.options)}{hedge}")
+        answers[question.id] = reading.options if question.multi else reading.options[0]
     return answers, notes
 
 
@@ -81,21 +89,27 @@ def report(scores: Scores, result: Match, out: TextIO) -> None:
     for name, value in scores.motives.items():
         print(f"  {name:<16} {value:5.2f}  {_bar(value)}", file=out)
     print("", file=out)
-    print(f"Persona: {persona.name} ({persona.status}, '{persona.status_label}')", file=out)
+    print(f"Outcome: {result.outcome}   nearest: {persona.name} ({persona.status}, '{persona.status_label}')", file=out)
     print(f"Fit: {_FIT_TEXT.get(result.fit, result.fit)}", file=out)
     print(f"Margin: {result.margin:.3f}   confidence: {result.confidence:.2f}", file=out)
     distances = ", ".join(f"{personas[p].name} {d:.3f}" for p, d in result.distances.items())
-    print(f"Distances: {distances}", file=out)
+    print(f"Distances: {distances}, nobody yet {result.diffusion_distance:.3f} (three dimensions)", file=out)
     if result.deciding:
-        runner = personas[result.runner_up].name if result.runner_up else "-"
-        print(f"Deciding answers ({persona.name} rather than {runner}):", file=out)
+        towards = "nobody yet" if result.fit == "diffusion" else persona.name
+        away = (
+            persona.name
+            if result.fit == "diffusion"
+            else (personas[result.runner_up].name if result.runner_up else "-")
+        )
+        print(f"Deciding answers ({towards} rather than {away}):", file=out)
         for item in result.deciding:
             sign = "+" if item.value > 0 else ""
             answer = f"{item.question_id}={item.option_id}"
             print(f"  - {answer}: {item.dimension} {sign}{item.value:.2f}  '{item.explain}'", file=out)
-        phrases = [item.explain for item in result.deciding]
-        sentence = ", ".join(phrases[:-1]) + (" en " if len(phrases) > 1 else "") + phrases[-1]
-        print(f"\nJe lijkt op {persona.name}, want {sentence}.", file=out)
+    print("", file=out)
+    print("What the pupil reads:", file=out)
+    print(f"  {opening_text(persona, result, personas, scores, scores.stage)}", file=out)
+    print(f"  {why_text(persona, result, scores.stage, personas=personas, scores=scores)}", file=out)
 
 
 def score_command(path: str, out: TextIO | None = None) -> int:

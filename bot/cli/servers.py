@@ -5,22 +5,33 @@ Used by `python -m bot run` for people and by the end-to-end tests, so both run 
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 from bot import ROOT
-from bot.settings import Settings
+from bot.settings import RASA_REQUEST_MAX_BYTES, Settings
+from bot.workshops.retention import purge_logs
 
 BIN = Path(sys.executable).parent
+# A log line that looks like it carries conversation data (a tracker, a parse result, a message body) is
+# replaced before it reaches the disk; pupils' text never belongs in a log (docs/security.md).
+_PRIVATE_LINE = re.compile(
+    rb"""request_body|latest_message|parse_data|["'](?:text|message|value)["']\s*:|\bbody=b?['"]""", re.I
+)
+REDACTED = b"[keuzespiegel: line removed, it may have held a pupil's message]\n"
 
 
 def child_env(config: Settings) -> dict[str, str]:
@@ -33,15 +44,36 @@ def child_env(config: Settings) -> dict[str, str]:
             "ACTIONS_PORT": str(config.actions_port),
             "WEB_PORT": str(config.web_port),
             "KEUZESPIEGEL_HOST": config.host,
+            "KEUZESPIEGEL_ACTIONS_HOST": config.actions_host,
             "KEUZESPIEGEL_DB_URL": config.db_url,
             "KEUZESPIEGEL_DATA_DIR": str(config.data_dir),
             "KEUZESPIEGEL_ACTIONS_URL": config.actions_url,
             "KEUZESPIEGEL_CORS_ORIGINS": ",".join(config.cors_origins),
+            "KEUZESPIEGEL_RETENTION_DAYS": str(config.retention_days),
+            "KEUZESPIEGEL_PUBLIC_URL": config.public_url or "",
+            "KEUZESPIEGEL_RATE_LIMIT": (
+                f"{config.rate_limit.rate}/{config.rate_limit.per:g}" if config.rate_limit else "off"
+            ),
+            "KEUZESPIEGEL_RATE_BURST": str(config.rate_limit.burst) if config.rate_limit else "",
+            "KEUZESPIEGEL_TRUSTED_PROXIES": str(config.trusted_proxies),
+            "KEUZESPIEGEL_WORKSHOP_CAP": str(config.workshop_cap),
+            "KEUZESPIEGEL_PURGE_INTERVAL": str(config.purge_interval_s),
             "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
             "TF_CPP_MIN_LOG_LEVEL": "2",
+            "PYTHONUNBUFFERED": "1",  # output reaches the log (and its filter) line by line
         }
     )
     return env
+
+
+def rasa_env(config: Settings) -> dict[str, str]:
+    """Only for the Rasa server: Sanic refuses bodies over 64 KB with 413, before any parsing."""
+    return {"SANIC_REQUEST_MAX_SIZE": str(RASA_REQUEST_MAX_BYTES)}
+
+
+def actions_env(config: Settings) -> dict[str, str]:
+    """Only for the action server (no authentication of its own): listen on KEUZESPIEGEL_ACTIONS_HOST."""
+    return {"SANIC_HOST": config.actions_host}
 
 
 def rasa_command(*args: str) -> list[str]:
@@ -75,6 +107,69 @@ def wait_for(url: str, timeout: float, proc: subprocess.Popen | None = None) -> 
     raise TimeoutError(f"{url} did not come up within {timeout:.0f}s")
 
 
+class DailyLog:
+    """A process's output in `<dir>/<name>-<YYYY-MM-DD>.log`: a new file every day, files older than the
+    retention period deleted, lines that look like conversation data replaced."""
+
+    def __init__(self, directory: Path, name: str, retention_days: int,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.directory = directory
+        self.name = name
+        self.retention_days = retention_days
+        self._clock = clock
+        self._day: str | None = None
+        self._file: IO[bytes] | None = None
+        self._lock = threading.Lock()
+
+    def path_for(self, day: str) -> Path:
+        return self.directory / f"{self.name}-{day}.log"
+
+    @property
+    def current_path(self) -> Path:
+        return self.path_for(dt.date.fromtimestamp(self._clock()).isoformat())
+
+    def write(self, line: bytes) -> None:
+        if _PRIVATE_LINE.search(line):
+            line = REDACTED
+        with self._lock:
+            day = dt.date.fromtimestamp(self._clock()).isoformat()
+            if day != self._day or self._file is None:
+                if self._file is not None:
+                    self._file.close()
+                self.directory.mkdir(parents=True, exist_ok=True)
+                self._file = open(self.path_for(day), "ab")  # noqa: SIM115 - kept open for the day
+                self._day = day
+                purge_logs(self.directory, self.retention_days, now=self._clock())
+            self._file.write(line)
+            self._file.flush()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._file is not None:
+                self._file.close()
+                self._file = None
+
+
+def pump(stream: IO[bytes], log: DailyLog) -> None:
+    """Copy a child's output to its log, line by line, until the child closes it."""
+    try:
+        for line in iter(stream.readline, b""):
+            log.write(line)
+    finally:
+        stream.close()
+        log.close()
+
+
+@dataclass
+class Spec:
+    """How to start one process and see that it is up."""
+
+    cmd: list[str]
+    health: str
+    timeout: float
+    env: dict[str, str] = field(default_factory=dict)
+
+
 @dataclass
 class Stack:
     """The running processes, in start order."""
@@ -82,20 +177,47 @@ class Stack:
     config: Settings
     log_dir: Path
     procs: dict[str, subprocess.Popen] = field(default_factory=dict)
+    specs: dict[str, Spec] = field(default_factory=dict)
 
-    def start(self, name: str, cmd: list[str], health: str, timeout: float) -> None:
-        self.log_dir.mkdir(parents=True, exist_ok=True)
-        log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process
+    def start(self, name: str, cmd: list[str], health: str, timeout: float,
+              env: dict[str, str] | None = None) -> None:
+        self.specs[name] = Spec(cmd, health, timeout, dict(env or {}))
+        self._launch(name)
+
+    def _launch(self, name: str) -> None:
+        spec = self.specs[name]
         proc = subprocess.Popen(
-            cmd, cwd=ROOT, env=child_env(self.config), stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True,
+            spec.cmd, cwd=ROOT, env={**child_env(self.config), **spec.env}, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
         )
+        log = DailyLog(self.log_dir, name, self.config.retention_days)
+        assert proc.stdout is not None
+        threading.Thread(target=pump, args=(proc.stdout, log), name=f"log-{name}", daemon=True).start()
         self.procs[name] = proc
-        wait_for(health, timeout, proc)
+        wait_for(spec.health, spec.timeout, proc)
 
     def first_exited(self) -> str | None:
         """Name of a process that has exited, if any."""
         return next((name for name, proc in self.procs.items() if proc.poll() is not None), None)
+
+    def kill(self, name: str, sig: int = signal.SIGTERM, timeout: float = 30) -> None:
+        """Send a signal to one process (and its children) and wait until it is gone."""
+        proc = self.procs[name]
+        if proc.poll() is None:
+            try:
+                os.killpg(proc.pid, sig)
+            except ProcessLookupError:
+                pass
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+    def restart(self, name: str, sig: int = signal.SIGTERM) -> None:
+        """Stop one process with `sig` and start it again with the same command; waits until it is healthy."""
+        self.kill(name, sig)
+        self._launch(name)
 
     def stop(self) -> None:
         for proc in reversed(list(self.procs.values())):
@@ -119,26 +241,29 @@ def running(
 ) -> Iterator[Stack]:
     """Start the action server, then Rasa (REST channel, SQL tracker store), then the web server.
 
+    Rasa listens on KEUZESPIEGEL_HOST, the action server on KEUZESPIEGEL_ACTIONS_HOST (127.0.0.1 by default).
     `models` is the model directory (default models/); benchmarks pass another one to compare trainings.
     """
-    stack = Stack(config, log_dir or config.data_dir / "logs")
+    stack = Stack(config, log_dir or config.log_dir)
     try:
         stack.start(
             "actions",
             [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(config.actions_port)],
-            f"http://{config.host}:{config.actions_port}/health",
+            f"http://{config.actions_host}:{config.actions_port}/health",
             timeout=90,
+            env=actions_env(config),
         )
         if rasa:
             stack.start(
                 "rasa",
                 rasa_command(
                     "run", "--model", str(models or ROOT / "models"), "--endpoints", "endpoints.yml",
-                    "--credentials", "credentials.yml", "--port", str(config.rasa_port),
+                    "--credentials", "credentials.yml", "--interface", config.host, "--port", str(config.rasa_port),
                     "--cors", *config.cors_origins,
                 ),
                 f"{config.rasa_url}/webhooks/rest/",
                 timeout=240,
+                env=rasa_env(config),
             )
         if web:
             stack.start(

@@ -1,4 +1,4 @@
-"""Advisor commands: `workshop new|list`, `export`, `purge`."""
+"""Advisor commands: `workshop new|list|close`, `export`, `purge`."""
 
 from __future__ import annotations
 
@@ -35,7 +35,21 @@ def _workshop_list(args: argparse.Namespace) -> int:
         return 0
     for workshop in workshops:
         created = dt.datetime.fromtimestamp(workshop.created_at).strftime("%Y-%m-%d %H:%M")
-        print(f"{workshop.code}  {created}  {workshop.name}")
+        state = "open  " if workshop.is_open else "closed"
+        print(f"{workshop.code}  {created}  {state}  {workshop.name}")
+    return 0
+
+
+def _workshop_close(args: argparse.Namespace) -> int:
+    from bot.workshops.registry import close_workshop
+
+    config = settings.load()
+    workshop = close_workshop(args.code, db_url=config.db_url)
+    if workshop is None:
+        print(f"error: no workshop with code {args.code!r}", file=sys.stderr)
+        return 1
+    closed = dt.datetime.fromtimestamp(workshop.closed_at or 0).strftime("%Y-%m-%d %H:%M")
+    print(f"closed: {workshop.code} ({workshop.name}) since {closed}; new pupils can no longer join")
     return 0
 
 
@@ -67,12 +81,15 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _purge(args: argparse.Namespace) -> int:
-    from bot.workshops.retention import purge_old_conversations
+    from bot.workshops.retention import purge_logs, purge_old_conversations
 
     config = settings.load()
     days = config.retention_days if args.days is None else args.days
     removed = purge_old_conversations(days, db_url=config.db_url)
     print(f"removed {removed} conversation(s) whose last message is older than {days} days")
+    logs = purge_logs(config.log_dir, days)
+    if logs:
+        print(f"removed {logs} log file(s) older than {days} days")
     return 0
 
 
@@ -91,6 +108,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     new.add_argument("name", help='a name for yourself, e.g. "5V techniekdag"')
     new.set_defaults(func=_workshop_new)
     actions.add_parser("list", help="all workshops, newest first").set_defaults(func=_workshop_list)
+    close = actions.add_parser("close", help="close a workshop: its code no longer lets new pupils in")
+    close.add_argument("code", help="workshop code, e.g. K7M3QD")
+    close.set_defaults(func=_workshop_close)
 
     export = sub.add_parser("export", help="anonymous CSV and/or one-page report of a workshop")
     export.add_argument("code", help="workshop code, e.g. K7M3QD")
@@ -105,9 +125,10 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
 
 
 def purge_on_start(config: Settings) -> int:
-    """Delete conversations older than the retention period; returns how many were removed."""
+    """Delete conversations and log files older than the retention period; returns the conversations removed."""
+    from bot.workshops.retention import purge_logs, purge_old_conversations
+
+    purge_logs(config.log_dir, config.retention_days)
     if config.sqlite_path is not None and not config.sqlite_path.exists():
         return 0
-    from bot.workshops.retention import purge_old_conversations
-
     return purge_old_conversations(config.retention_days, db_url=config.db_url)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import functools
 import math
+import re
+import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +21,7 @@ from bot import ROOT
 
 QUESTIONNAIRE_PATH = ROOT / "content" / "questionnaire.yml"
 PERSONAS_DIR = ROOT / "personas"
+REVEAL_PATH = ROOT / "content" / "reveal.yml"
 
 DIMENSIONS: tuple[str, ...] = ("exploration", "commitment", "reconsideration")
 MOTIVES: tuple[str, ...] = ("challenge", "social", "variety", "ambition", "technology")
@@ -55,9 +58,20 @@ def _display(path: Path) -> str:
         return str(path)
 
 
+def _for_stage(texts: Mapping[str, str], stage: str | None) -> str:
+    return texts.get(stage or DEFAULT_KEY, texts[DEFAULT_KEY])
+
+
 @dataclass(frozen=True)
 class Option:
-    """One answer option with its evidence and the phrases pupils may type for it."""
+    """One answer option with its evidence and the phrases pupils may type for it.
+
+    `label` and `explain` are the default wording; `labels` and `explains` hold the wording per stage
+    (a klas-3 pupil reads "Ik vergelijk er meerdere", a student "Ik vergeleek er meerdere").
+    `stage_evidence` overrides single dimensions per stage: an answer that is normal for a stage (no open
+    days yet in klas 3) says nothing about how someone chooses. `hedged` is the weaker option a hedged
+    answer becomes ("ingenieur, denk ik" is not "dat weet ik precies").
+    """
 
     id: str
     label: str
@@ -66,6 +80,42 @@ class Option:
     motives: Mapping[str, float] = field(default_factory=dict)
     match: tuple[str, ...] = ()
     numbers: tuple[int, int] | None = None
+    labels: Mapping[str, str] = field(default_factory=dict)
+    explains: Mapping[str, str] = field(default_factory=dict)
+    stage_evidence: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    hedged: str | None = None
+
+    def label_for(self, stage: str | None) -> str:
+        """The button text in the pupil's own tense."""
+        return _for_stage(self.labels, stage) if self.labels else self.label
+
+    def explain_for(self, stage: str | None) -> str:
+        """The 'want je ...' phrase in the pupil's own tense."""
+        return _for_stage(self.explains, stage) if self.explains else self.explain
+
+    def evidence_for(self, stage: str | None) -> dict[str, float]:
+        """Evidence per dimension for a pupil in this stage (the default with the stage's overrides)."""
+        result = dict(self.evidence)
+        if stage in self.stage_evidence:
+            result.update(self.stage_evidence[stage])
+        return result
+
+    @property
+    def all_labels(self) -> tuple[str, ...]:
+        """Every wording of the label, default first (a typed label means its option in any tense)."""
+        return tuple(dict.fromkeys([self.label, *self.labels.values()]))
+
+
+@dataclass(frozen=True)
+class Ambiguity:
+    """A short answer that fits several options ("N&T"): the bot asks a follow-up instead of guessing."""
+
+    answers: tuple[str, ...]  # whole answers (normalised like free text) that are ambiguous
+    options: tuple[str, ...]  # the options they could mean
+    ask: Mapping[str, str]  # the follow-up question, per stage with a default
+
+    def ask_for(self, stage: str | None) -> str:
+        return _for_stage(self.ask, stage)
 
 
 @dataclass(frozen=True)
@@ -82,6 +132,7 @@ class Question:
     topic: tuple[str, ...] = ()
     affirm: str | None = None
     deny: str | None = None
+    ambiguous: tuple[Ambiguity, ...] = ()
 
     def text_for(self, stage: str | None) -> str:
         """The question text for this stage (falls back to the default)."""
@@ -185,8 +236,9 @@ class Persona:
     phases: tuple[PersonaPhase, ...]
     doubt: str
     motives_text: str
-    next_steps: tuple[str, ...]
     demo_answers: Mapping[str, str | list[str]]
+    color: str = ""  # his colour in the plot and on the card, "#rrggbb"
+    next_steps: tuple[str, ...] = ()  # the reveal takes its steps from content/next_steps.yml
     source: str = ""
 
     @property
@@ -297,8 +349,30 @@ def _read_yaml(path: Path, file: str) -> Any:
 
 # ---------------------------------------------------------------- questionnaire
 
-_OPTION_KEYS = {"id", "label", "explain", "evidence", "motives", "match", "numbers"}
-_QUESTION_KEYS = {"id", "text", "rephrase", "options", "stages", "multi", "topic", "affirm", "deny"}
+_OPTION_KEYS = {
+    "id",
+    "label",
+    "explain",
+    "evidence",
+    "stage_evidence",
+    "motives",
+    "match",
+    "numbers",
+    "hedged",
+}
+_QUESTION_KEYS = {"id", "text", "rephrase", "options", "stages", "multi", "topic", "affirm", "deny", "ambiguous"}
+LABEL_MAX = 28
+
+
+def _evidence(c: _Checker, raw: Any, path: str) -> dict[str, float]:
+    data = c.mapping(raw or {}, path)
+    evidence: dict[str, float] = {}
+    for key, value in data.items():
+        key_path = _join(path, key)
+        if key not in DIMENSIONS:
+            raise c.fail(key_path, "unknown dimension")
+        evidence[key] = c.number(value, key_path, -1.0, 1.0)
+    return evidence
 
 
 def _parse_option(c: _Checker, raw: Any, path: str) -> Option:
@@ -307,15 +381,19 @@ def _parse_option(c: _Checker, raw: Any, path: str) -> Option:
     option_id = c.ident(c.get(data, "id", path), _join(path, "id"))
     if option_id == DONT_KNOW:
         raise c.fail(_join(path, "id"), f"'{DONT_KNOW}' is implicit on every question; do not list it")
-    label = c.text(c.get(data, "label", path), _join(path, "label"), max_len=32)
-    explain = c.text(c.get(data, "explain", path), _join(path, "explain"))
-    evidence_raw = c.mapping(data.get("evidence") or {}, _join(path, "evidence"))
-    evidence: dict[str, float] = {}
-    for key, value in evidence_raw.items():
-        key_path = _join(_join(path, "evidence"), key)
-        if key not in DIMENSIONS:
-            raise c.fail(key_path, "unknown dimension")
-        evidence[key] = c.number(value, key_path, -1.0, 1.0)
+    labels = c.staged_text(c.get(data, "label", path), _join(path, "label"))
+    for key, text in labels.items():
+        if len(text) > LABEL_MAX:
+            label_path = _join(path, "label") if len(labels) == 1 else _join(_join(path, "label"), key)
+            raise c.fail(label_path, f"too long ({len(text)} > {LABEL_MAX} characters)")
+    explains = c.staged_text(c.get(data, "explain", path), _join(path, "explain"))
+    evidence = _evidence(c, data.get("evidence"), _join(path, "evidence"))
+    stage_evidence: dict[str, dict[str, float]] = {}
+    spath = _join(path, "stage_evidence")
+    for stage, raw_stage in c.mapping(data.get("stage_evidence") or {}, spath).items():
+        if stage not in STAGES:
+            raise c.fail(_join(spath, stage), f"unknown stage (use one of {', '.join(STAGES)})")
+        stage_evidence[stage] = _evidence(c, raw_stage, _join(spath, stage))
     motives_raw = c.mapping(data.get("motives") or {}, _join(path, "motives"))
     motives: dict[str, float] = {}
     for key, value in motives_raw.items():
@@ -334,15 +412,44 @@ def _parse_option(c: _Checker, raw: Any, path: str) -> Option:
         if low > high:
             raise c.fail(npath, "min is larger than max")
         numbers = (int(low), int(high))
+    hedged = data.get("hedged")
+    if hedged is not None:
+        hedged = c.ident(hedged, _join(path, "hedged"))  # checked against the options by the question
     return Option(
         id=option_id,
-        label=label,
-        explain=explain,
+        label=labels[DEFAULT_KEY],
+        explain=explains[DEFAULT_KEY],
         evidence=evidence,
         motives=motives,
         match=match,
         numbers=numbers,
+        labels=labels if len(labels) > 1 else {},
+        explains=explains if len(explains) > 1 else {},
+        stage_evidence=stage_evidence,
+        hedged=hedged,
     )
+
+
+def _parse_ambiguous(c: _Checker, raw: Any, path: str, options: set[str]) -> tuple[Ambiguity, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise c.fail(path, "expected a list")
+    rules: list[Ambiguity] = []
+    for i, item in enumerate(raw):
+        ipath = f"{path}[{i}]"
+        data = c.mapping(item, ipath)
+        c.unknown_keys(data, {"answers", "options", "ask"}, ipath)
+        answers = c.text_list(c.get(data, "answers", ipath), _join(ipath, "answers"))
+        chosen = c.text_list(c.get(data, "options", ipath), _join(ipath, "options"))
+        for j, option_id in enumerate(chosen):
+            if option_id not in options:
+                raise c.fail(f"{_join(ipath, 'options')}[{j}]", f"unknown option {option_id!r}")
+        if len(set(chosen)) < 2:
+            raise c.fail(_join(ipath, "options"), "an ambiguous answer fits at least two options")
+        ask = c.staged_text(c.get(data, "ask", ipath), _join(ipath, "ask"))
+        rules.append(Ambiguity(answers=answers, options=chosen, ask=ask))
+    return tuple(rules)
 
 
 def _parse_question(c: _Checker, raw: Any, path: str, phase_id: str) -> Question:
@@ -356,9 +463,7 @@ def _parse_question(c: _Checker, raw: Any, path: str, phase_id: str) -> Question
         stages = c.text_list(data["stages"], _join(path, "stages"))
         for i, stage in enumerate(stages):
             if stage not in STAGES:
-                raise c.fail(
-                    f"{_join(path, 'stages')}[{i}]", f"unknown stage (use one of {', '.join(STAGES)})"
-                )
+                raise c.fail(f"{_join(path, 'stages')}[{i}]", f"unknown stage (use one of {', '.join(STAGES)})")
     multi = data.get("multi", False)
     if not isinstance(multi, bool):
         raise c.fail(_join(path, "multi"), "expected true or false")
@@ -375,6 +480,13 @@ def _parse_question(c: _Checker, raw: Any, path: str, phase_id: str) -> Question
             raise c.fail(_join(opath, "id"), f"duplicate option id '{option.id}'")
         seen.add(option.id)
         options.append(option)
+    for i, option in enumerate(options):
+        if option.hedged is not None and (option.hedged not in seen or option.hedged == option.id):
+            raise c.fail(
+                f"{_join(path, 'options')}[{i}].hedged",
+                f"unknown option {option.hedged!r} (name another option of this question)",
+            )
+    ambiguous = _parse_ambiguous(c, data.get("ambiguous"), _join(path, "ambiguous"), seen)
     answers: dict[str, str | None] = {}
     for key in ("affirm", "deny"):
         value = data.get(key)
@@ -395,12 +507,11 @@ def _parse_question(c: _Checker, raw: Any, path: str, phase_id: str) -> Question
         topic=topic,
         affirm=answers["affirm"],
         deny=answers["deny"],
+        ambiguous=ambiguous,
     )
 
 
-def _labelled_names(
-    c: _Checker, data: dict[str, Any], key: str, known: tuple[str, ...], kind: str
-) -> dict[str, Any]:
+def _labelled_names(c: _Checker, data: dict[str, Any], key: str, known: tuple[str, ...], kind: str) -> dict[str, Any]:
     """The `dimensions` or `motives` section: exactly the names the model knows, each with a label."""
     section = c.mapping(c.get(data, key, ""), key)
     for name in section:
@@ -481,9 +592,10 @@ _PERSONA_KEYS = {
     "phases",
     "doubt",
     "motives_text",
-    "next_steps",
+    "color",
     "demo_answers",
 }
+_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
 def _parse_persona(c: _Checker, data: dict[str, Any], questionnaire: Questionnaire, stem: str) -> Persona:
@@ -527,9 +639,9 @@ def _parse_persona(c: _Checker, data: dict[str, Any], questionnaire: Questionnai
                 text=c.text(c.get(entry, "text", f"phases.{key}"), f"phases.{key}.text"),
             )
         )
-    next_steps = c.text_list(c.get(data, "next_steps", ""), "next_steps")
-    if not 1 <= len(next_steps) <= 4:
-        raise c.fail("next_steps", "give two or three next steps")
+    color = c.text(c.get(data, "color", ""), "color")
+    if not _COLOR.match(color):
+        raise c.fail("color", f"expected a colour like #1d6b35, got {color!r}")
 
     demo_raw = c.mapping(c.get(data, "demo_answers", ""), "demo_answers")
     demo: dict[str, str | list[str]] = {}
@@ -566,7 +678,7 @@ def _parse_persona(c: _Checker, data: dict[str, Any], questionnaire: Questionnai
         phases=tuple(phases),
         doubt=c.text(c.get(data, "doubt", ""), "doubt"),
         motives_text=c.text(c.get(data, "motives_text", ""), "motives_text"),
-        next_steps=next_steps,
+        color=color,
         demo_answers=demo,
         source=c.file,
     )
@@ -597,6 +709,87 @@ def load_personas(
         persona = _parse_persona(c, data, questionnaire, file_path.stem)
         personas[persona.id] = persona
     return {pid: personas[pid] for pid in sorted(personas, key=_persona_sort_key)}
+
+
+# ---------------------------------------------------------------- reveal texts
+
+# Every text of the reveal, with the placeholders it may use. A text is a string, or a mapping per stage
+# with a "default" (a klas-3 pupil is spoken to about choosing a profile, a student about a study).
+REVEAL_TEXTS: dict[str, frozenset[str]] = {
+    "thanks": frozenset(),
+    "opening.good": frozenset({"name"}),
+    "opening.weak": frozenset({"name", "runner_up"}),
+    "opening.weak_alone": frozenset({"name"}),
+    "opening.diffusion": frozenset({"name"}),
+    "opening.insufficient": frozenset({"name", "answered", "total"}),
+    "meet": frozenset({"name", "status"}),
+    "path": frozenset({"name"}),
+    "why.good": frozenset({"name", "reasons"}),
+    "why.weak": frozenset({"name", "reasons", "runner_up"}),
+    "why.fallback": frozenset({"name"}),
+    "why.diffusion": frozenset({"reasons"}),
+    "why.diffusion_fallback": frozenset(),
+    "why.insufficient": frozenset({"answered", "total"}),
+    "field_note": frozenset({"name"}),
+    "mirror": frozenset(),
+    "mirror_diffusion": frozenset(),
+    "retry": frozenset({"questions"}),
+    "steps_heading": frozenset(),
+}
+
+
+@dataclass(frozen=True)
+class RevealTexts:
+    """The Dutch texts of the reveal (content/reveal.yml), each per stage with a default."""
+
+    texts: Mapping[str, Mapping[str, str]]
+    source: str = ""
+
+    def get(self, key: str, stage: str | None = None, **values: Any) -> str:
+        """The text for a key and stage with its placeholders filled in."""
+        return _for_stage(self.texts[key], stage).format(**values)
+
+
+def _placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+
+
+def load_reveal_texts(path: str | Path | None = None) -> RevealTexts:
+    """Read and validate content/reveal.yml: every key present, only its own placeholders used."""
+    file_path = Path(path) if path is not None else REVEAL_PATH
+    file = _display(file_path)
+    c = _Checker(file)
+    data = c.mapping(_read_yaml(file_path, file), "")
+    texts: dict[str, dict[str, str]] = {}
+    groups = {key.split(".")[0] for key in REVEAL_TEXTS}
+    c.unknown_keys(data, groups, "")
+    for key, allowed in REVEAL_TEXTS.items():
+        group, _, leaf = key.partition(".")
+        if leaf:
+            section = c.mapping(c.get(data, group, ""), group)
+            c.unknown_keys(section, {k.partition(".")[2] for k in REVEAL_TEXTS if k.startswith(group + ".")}, group)
+            raw = c.get(section, leaf, group)
+        else:
+            raw = c.get(data, key, "")
+        staged = c.staged_text(raw, key)
+        for stage_key, text in staged.items():
+            text_path = key if len(staged) == 1 else _join(key, stage_key)
+            try:
+                used = _placeholders(text)
+            except ValueError as exc:
+                raise c.fail(text_path, f"broken {{placeholder}}: {exc}") from None
+            unknown = used - allowed
+            if unknown:
+                known = ", ".join(f"{{{n}}}" for n in sorted(allowed)) or "none"
+                raise c.fail(text_path, f"unknown placeholder {{{sorted(unknown)[0]}}} (this text may use: {known})")
+        texts[key] = staged
+    return RevealTexts(texts=texts, source=file)
+
+
+@functools.lru_cache(maxsize=1)
+def get_reveal_texts() -> RevealTexts:
+    """The default reveal texts, loaded once per process."""
+    return load_reveal_texts()
 
 
 @functools.lru_cache(maxsize=1)

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from bot.core.content import DONT_KNOW, Question, Questionnaire
+from bot.core.content import DONT_KNOW, Ambiguity, Question, Questionnaire
 from bot.core.lexicon_reading import read_with_lexicons
 from bot.core.text import fold
 
@@ -365,7 +365,8 @@ def interpret(question: Question, text: str, intent: str | None = None) -> list[
         return exact
     if not tokens:
         return [DONT_KNOW] if intent == DONT_KNOW else None
-    return interpret_tokens(question, tokens, intent) or read_with_lexicons(question, text)
+    found = interpret_tokens(question, tokens, intent) or read_with_lexicons(question, text)
+    return settle(question, tokens, found).options or None
 
 
 def _clauses(tokens: list[str]) -> list[list[str]]:
@@ -405,3 +406,127 @@ def prefill(
                 result[question.id] = options
                 break
     return result
+
+
+# ---------------------------------------------------------------- item 5: stop guessing the strongest option
+# Hedges lower certainty instead of being dropped; a short answer that fits several options ("N&T") gets a
+# follow-up (the rules are data: `ambiguous` in content/questionnaire.yml); a hedged strong answer becomes
+# the option's `hedged` form ("ingenieur, denk ik" -> "Ik heb wel een idee").
+
+HEDGE_PATTERNS: tuple[str, ...] = (
+    "denk ik",
+    "ik denk",
+    "denk het",
+    "misschien",
+    "mss",
+    "weet het niet zeker",
+    "weet ik niet zeker",
+    "niet zeker",
+    "niet helemaal zeker",
+    "waarschijnlijk",
+    "geloof ik",
+    "volgens mij",
+    "ongeveer",
+    "soort van",
+    "zoiets",
+    "of zo",
+    "ofzo",
+    "wss",
+)
+HEDGED_CERTAINTY = 0.5
+# Words that may surround an ambiguous short answer without changing it ("gewoon N&T hoor").
+_AMBIGUITY_FILLERS = frozenset({"gewoon", "hoor", "eigenlijk", "dus", "haha", "hoi", "nou", "uhm", "eh"})
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What a free-text answer says, and how sure the reading is.
+
+    options: the option ids understood (["dont_know"] for "weet ik niet"; empty when ambiguous or not
+    understood). ambiguous: the options a short answer could mean, with `follow_up` the question to ask.
+    certainty: 1.0 for a plain answer, HEDGED_CERTAINTY when the pupil hedged ("denk ik"), 0.0 when
+    nothing was understood. hedged: a strong option was replaced by its weaker `hedged` form.
+    """
+
+    options: list[str]
+    ambiguous: list[str] | None = None
+    certainty: float = 1.0
+    follow_up: str | None = None
+    hedged: bool = False
+
+    @property
+    def understood(self) -> bool:
+        return bool(self.options)
+
+
+def hedges(tokens: list[str]) -> list[str]:
+    """The hedge phrases in a message ("denk ik", "weet het niet zeker")."""
+    return [pattern for pattern in HEDGE_PATTERNS if _find(tokens, "", pattern, negation=False)]
+
+
+def ambiguity(question: Question, tokens: list[str]) -> Ambiguity | None:
+    """The question's rule when the answer, or one part of it ("N&T, en ik twijfel nooit"), is one of its
+    ambiguous short answers."""
+    for clause in [tokens, *_clauses(tokens)]:
+        words = [t for t in clause if t != BOUNDARY and t not in _AMBIGUITY_FILLERS]
+        for rule in question.ambiguous:
+            for answer in rule.answers:
+                if words and words == list(_pattern_tokens(answer)):
+                    return rule
+    return None
+
+
+def _own_phrase(question: Question, option_id: str, phrase: str) -> bool:
+    """Whether a hedge phrase is part of the option's own wording ("ik denk het wel" means that option)."""
+    option = question.option(option_id)
+    if option is None:
+        return False
+    hedge = _pattern_tokens(phrase)
+    for pattern in (*option.match, *option.all_labels):
+        tokens = _pattern_tokens(pattern)
+        if any(tokens[i : i + len(hedge)] == hedge for i in range(len(tokens) - len(hedge) + 1)):
+            return True
+    return False
+
+
+def settle(question: Question, tokens: list[str], options: list[str] | None, stage: str | None = None) -> Reading:
+    """Turn the options found in a message into a Reading: ambiguity first, then hedges."""
+    rule = ambiguity(question, tokens) if not options or options == [DONT_KNOW] else None
+    if rule is not None:
+        return Reading(options=[], ambiguous=list(rule.options), certainty=0.0, follow_up=rule.ask_for(stage))
+    if not options:
+        return Reading(options=[], certainty=0.0)
+    if options == [DONT_KNOW]:
+        return Reading(options=[DONT_KNOW])
+    found = [h for h in hedges(tokens) if not any(_own_phrase(question, o, h) for o in options)]
+    if not found:
+        return Reading(options=list(options))
+    settled: list[str] = []
+    replaced = False
+    for option_id in options:
+        option = question.option(option_id)
+        weaker = option.hedged if option is not None else None
+        if weaker:
+            replaced = True
+        target = weaker or option_id
+        if target not in settled:
+            settled.append(target)
+    return Reading(options=settled, certainty=HEDGED_CERTAINTY, hedged=replaced)
+
+
+def read_answer(question: Question, text: str, intent: str | None = None, stage: str | None = None) -> Reading:
+    """Like interpret(), but says how sure the reading is and asks a follow-up instead of guessing.
+
+    Buttons and option ids are always certain. A short answer that fits several options ("N&T") gives
+    `ambiguous` and a `follow_up` in the pupil's stage; a hedged answer keeps its option with lower
+    `certainty`, and a strong option that has a `hedged` form becomes that weaker option.
+    """
+    text = text or ""
+    tokens = normalize(text)
+    exact = _exact(question, text, tokens)
+    if exact is not None:
+        return Reading(options=exact)
+    if not tokens:
+        return Reading(options=[DONT_KNOW]) if intent == DONT_KNOW else Reading(options=[], certainty=0.0)
+    found = interpret_tokens(question, tokens, intent) or read_with_lexicons(question, text)
+    return settle(question, tokens, found, stage)

@@ -28,25 +28,23 @@ def _pick(question: Question, *candidates: str) -> list[str] | None:
 
 
 def _studies(question: Question, text: str, lexicons: Lexicons) -> list[str] | None:
+    """One study, several in one field (CROHO sector), or studies in different fields; any field counts."""
     hits = lexicons.find_studies(text)
     if not hits:
         return None
-    technical = {h.study.id for h in hits if h.study.technical}
-    other = {h.study.id for h in hits if not h.study.technical}
-    if technical and other:
+    studies = {h.study.id for h in hits}
+    sectors = {h.study.sector for h in hits}
+    if len(sectors) > 1:
         return _pick(question, "tech_and_other")
-    if technical:
-        return _pick(question, "several_technical" if len(technical) > 1 else "one_technical")
-    return _pick(question, "other_field", "not_technical")
+    return _pick(question, "several_technical" if len(studies) > 1 else "one_technical")
 
 
 def _open_days_kind(question: Question, text: str, lexicons: Lexicons) -> list[str] | None:
+    """Open days of one field, or of different fields."""
     hits = lexicons.find_studies(text)
     if not hits:
         return None
-    if all(h.study.technical for h in hits):
-        return _pick(question, "technical")
-    return _pick(question, "also_other")
+    return _pick(question, "technical" if len({h.study.sector for h in hits}) == 1 else "also_other")
 
 
 def _hobbies_breadth(question: Question, text: str, lexicons: Lexicons) -> list[str] | None:

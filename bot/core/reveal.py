@@ -1,4 +1,7 @@
-"""The reveal: which persona the pupil resembles, told in plain Dutch, plus the payload the web page draws."""
+"""The reveal: whom the pupil resembles (or that it is too early to say), told in plain Dutch, plus the payload
+the web page draws. Every sentence comes from content/reveal.yml, the persona cards and content/next_steps.yml;
+this module only picks and joins them. Also the one home of the "waarom?" text (the CLI and actions use it).
+"""
 
 from __future__ import annotations
 
@@ -6,8 +9,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot.core.content import Persona, Questionnaire, get_personas, get_questionnaire
-from bot.core.model import Match, Scores, match, score
+from bot.core.content import (
+    DIMENSIONS,
+    Persona,
+    Questionnaire,
+    RevealTexts,
+    get_personas,
+    get_questionnaire,
+    get_reveal_texts,
+)
+from bot.core.model import WEAK_MARGIN, Match, Scores, match, score, stage_table
+from bot.core.next_steps import Step, steps_for
 
 PHASE_ICONS = {
     "childhood": "🧒",
@@ -17,11 +29,16 @@ PHASE_ICONS = {
     "internship_graduation": "🔧",
     "first_job": "💼",
 }
+# A pupil counts as drawn to technology (for the next steps and the field note) from this motive score.
+TECHNICAL_FROM = 0.4
+# The field note ("het gaat om hoe je kiest, niet wat") is shown below this technology motive score.
+FIELD_NOTE_BELOW = 0.25
+RETRY_MAX = 4
 
 
 @dataclass
 class Reveal:
-    persona_id: str
+    persona_id: str  # the matched persona, or the nearest one for "diffusion" and "insufficient"
     scores: Scores
     match: Match
     messages: list[str]
@@ -35,7 +52,7 @@ def _join(parts: list[str]) -> str:
 
 
 def reasons(result: Match, limit: int = 3) -> list[str]:
-    """The pupil's own answers that decided the match, as short Dutch phrases, without repeats."""
+    """The pupil's own answers that decided the outcome, as short Dutch phrases, without repeats."""
     seen: list[str] = []
     for item in result.deciding:
         if item.explain and item.explain not in seen:
@@ -45,41 +62,84 @@ def reasons(result: Match, limit: int = 3) -> list[str]:
     return seen
 
 
-def why_text(persona: Persona, result: Match) -> str:
+def why_text(
+    persona: Persona,
+    result: Match,
+    stage: str | None = None,
+    texts: RevealTexts | None = None,
+    personas: Mapping[str, Persona] | None = None,
+    scores: Scores | None = None,
+) -> str:
+    """ "Waarom Tim?" (or, for diffusion, why nobody yet), from the deciding answers; one home for this text."""
+    texts = texts or get_reveal_texts()
     found = reasons(result)
+    if result.fit == "insufficient":
+        answered, total = (scores.answered, scores.questions) if scores else (0, 0)
+        return texts.get("why.insufficient", stage, answered=answered, total=total)
+    if result.fit == "diffusion":
+        if not found:
+            return texts.get("why.diffusion_fallback", stage)
+        return texts.get("why.diffusion", stage, reasons=_join(found))
     if not found:
-        return f"Je antwoorden lagen net iets dichter bij {persona.name} dan bij de anderen."
-    return f"Waarom {persona.name}? Je lijkt op hem, want {_join(found)}."
+        return texts.get("why.fallback", stage, name=persona.name)
+    if result.fit == "weak":
+        runner = ""
+        if personas is not None and result.runner_up in personas:
+            runner = personas[result.runner_up].name
+        return texts.get("why.weak", stage, name=persona.name, reasons=_join(found), runner_up=runner)
+    return texts.get("why.good", stage, name=persona.name, reasons=_join(found))
 
 
-def path_text(persona: Persona) -> str:
+def path_text(persona: Persona, stage: str | None = None, texts: RevealTexts | None = None) -> str:
     """His route through the life phases, one line per phase."""
-    lines = [f"Zo ging het bij {persona.name}:"]
+    texts = texts or get_reveal_texts()
+    lines = [texts.get("path", stage, name=persona.name)]
     for phase in persona.phases:
         first_sentence = phase.text.split(". ")[0].rstrip(".") + "."
         lines.append(f"{PHASE_ICONS.get(phase.id, '•')} {phase.title}: {first_sentence}")
     return "\n".join(lines)
 
 
-def opening_text(persona: Persona, result: Match, personas: Mapping[str, Persona]) -> str:
+def _runner_is_close(result: Match) -> bool:
+    return result.runner_up is not None and result.margin < WEAK_MARGIN
+
+
+def opening_text(
+    persona: Persona,
+    result: Match,
+    personas: Mapping[str, Persona],
+    scores: Scores | None = None,
+    stage: str | None = None,
+    texts: RevealTexts | None = None,
+) -> str:
+    """The honest first line: a clear match, a partial one, nobody yet, or too few answers."""
+    texts = texts or get_reveal_texts()
+    if result.fit == "insufficient":
+        answered = scores.answered if scores else 0
+        total = scores.questions if scores else 0
+        return texts.get("opening.insufficient", stage, answered=answered, total=total)
     if result.fit == "diffusion":
-        return (
-            "Je bent nog volop aan het ontdekken wat bij je past. Dat is heel normaal, zeker op jouw leeftijd! "
-            f"Geen van de drie past nu echt goed bij je. Het dichtst bij zit {persona.name}."
-        )
+        return texts.get("opening.diffusion", stage, name=persona.name)
     if result.fit == "weak":
-        runner_up = personas[result.runner_up].name if result.runner_up in personas else "de anderen"
-        return (
-            f"Je lijkt een beetje op {persona.name}, maar bijna net zo veel op {runner_up}. "
-            "Je past dus niet precies in één hokje, en dat is prima."
-        )
-    return f"Jij lijkt het meest op {persona.name}! 🙌"
+        if _runner_is_close(result) and result.runner_up in personas:
+            return texts.get("opening.weak", stage, name=persona.name, runner_up=personas[result.runner_up].name)
+        return texts.get("opening.weak_alone", stage, name=persona.name)
+    return texts.get("opening.good", stage, name=persona.name)
 
 
-MIRROR_TEXT = (
-    "Zie dit als een spiegel, niet als een oordeel. Geen enkele route is beter dan een andere: "
-    "Joost, Luuk en Tim kozen alle drie op hun eigen manier voor techniek."
-)
+def retry_questions(scores: Scores, questionnaire: Questionnaire, limit: int = RETRY_MAX) -> list[str]:
+    """The unanswered questions that would tell most, for "beantwoord een paar vragen nog een keer"."""
+    table = stage_table(questionnaire, scores.stage)
+    weight = {}
+    for question, caps in zip(table.questions, table.caps, strict=True):
+        weight[question.id] = sum(caps[i] / table.total[i] for i in range(len(DIMENSIONS)) if table.total[i] > 0)
+    missing = [qid for qid in scores.missing if weight.get(qid, 0.0) > 0]
+    return sorted(missing, key=lambda qid: -weight[qid])[:limit]
+
+
+def _steps(stage: str | None, result: Match, scores: Scores) -> list[Step]:
+    technical = scores.motives.get("technology", 0.0) >= TECHNICAL_FROM
+    return steps_for(stage, result.outcome, technical)
 
 
 def build_reveal(
@@ -88,64 +148,89 @@ def build_reveal(
     demo: bool = False,
     questionnaire: Questionnaire | None = None,
     personas: Mapping[str, Persona] | None = None,
+    texts: RevealTexts | None = None,
 ) -> Reveal:
-    """Score the answers, match a persona and write the reveal messages and payload."""
+    """Score the answers, find the outcome and write the reveal messages and payload.
+
+    The last message is the list of next steps (the action sends the payload just before it).
+    """
     questionnaire = questionnaire or get_questionnaire()
     personas = personas or get_personas()
+    texts = texts or get_reveal_texts()
     scores = score(answers, questionnaire, stage)
+    stage = scores.stage
     result = match(scores, personas)
     persona = personas[result.persona_id]
+    steps = _steps(stage, result, scores)
+    steps_message = texts.get("steps_heading", stage) + "\n" + "\n".join(f"• {step.text}" for step in steps)
+    retry = retry_questions(scores, questionnaire) if result.fit == "insufficient" else []
 
-    steps = "\n".join(f"• {step}" for step in persona.next_steps)
-    messages = [
-        "Klaar! Bedankt voor je antwoorden. 🎉",
-        opening_text(persona, result, personas),
-        f"{persona.name} ({persona.status_label}): {persona.intro}",
-        path_text(persona),
-        why_text(persona, result),
-        MIRROR_TEXT,
-        f"Wat kun je nu doen?\n{steps}",
-    ]
+    messages = [texts.get("thanks", stage), opening_text(persona, result, personas, scores, stage, texts)]
+    if result.fit == "insufficient":
+        messages.append(why_text(persona, result, stage, texts, personas, scores))
+        if retry:
+            messages.append(texts.get("retry", stage, questions=len(retry)))
+    else:
+        messages.append(
+            f"{texts.get('meet', stage, name=persona.name, status=persona.status_label.lower())}\n{persona.intro}"
+        )
+        if result.fit == "diffusion":
+            messages.append(why_text(persona, result, stage, texts, personas))
+            messages.append(texts.get("mirror_diffusion", stage))
+        else:
+            messages.append(path_text(persona, stage, texts))
+            messages.append(why_text(persona, result, stage, texts, personas))
+            if scores.motives.get("technology", 0.0) < FIELD_NOTE_BELOW:
+                messages.append(texts.get("field_note", stage, name=persona.name))
+            messages.append(texts.get("mirror", stage))
+    messages.append(steps_message)
+
     payload = {
         "type": "reveal",
+        "outcome": result.outcome,
         "persona": persona.id,
         "name": persona.name,
+        "nearest": result.nearest,
         "status": persona.status,
         "status_label": persona.status_label,
         "status_explain": persona.status_explain,
         "fit": result.fit,
+        "runner_up": result.runner_up,
         "margin": round(result.margin, 3),
         "confidence": round(result.confidence, 3),
+        "stage": stage,
+        "answered": scores.answered,
+        "total": scores.questions,
         "exploration": round(scores.exploration, 3),
         "commitment": round(scores.commitment, 3),
         "reconsideration": round(scores.reconsideration, 3),
         "motives": {name: round(value, 3) for name, value in scores.motives.items()},
+        "dimensions": {
+            name: {"label": str(info.get("label", name)), "explain": str(info.get("explain", ""))}
+            for name, info in questionnaire.dimensions.items()
+        },
+        "motive_labels": {name: str(info.get("label", name)) for name, info in questionnaire.motives.items()},
         "personas": [
             {
                 "id": p.id,
                 "name": p.name,
+                "color": p.color,
                 "exploration": p.position["exploration"],
                 "commitment": p.position["commitment"],
                 "reconsideration": p.position["reconsideration"],
             }
             for p in personas.values()
         ],
-        "evidence": [
-            {
-                "question": e.question_id,
-                "option": e.option_id,
-                "dimension": e.dimension,
-                "value": round(e.value, 3),
-                "text": e.explain,
-            }
-            for e in scores.evidence
-        ],
+        "evidence": [e.as_dict() for e in scores.evidence],
         "deciding": reasons(result),
+        "deciding_evidence": [e.as_dict() for e in result.deciding],
+        "retry_questions": retry,
         "card": {
             "intro": persona.intro,
             "phases": [{"id": phase.id, "title": phase.title, "text": phase.text} for phase in persona.phases],
-            "next_steps": list(persona.next_steps),
+            "next_steps": [step.text for step in steps],
         },
+        "next_steps": [step.as_dict() for step in steps],
         "demo": bool(demo),
     }
     return Reveal(persona_id=persona.id, scores=scores, match=result, messages=messages, payload=payload)

@@ -12,7 +12,7 @@ from typing import Any
 
 from bot.core import safety
 from bot.core.content import DONT_KNOW, STAGE_QUESTION, Question, Questionnaire, get_questionnaire, slot_for
-from bot.core.interpret import interpret, prefill
+from bot.core.interpret import prefill, read_answer
 from bot.core.model import score
 from bot.core.text import words
 
@@ -86,6 +86,7 @@ RESUME = "resume"
 RESTART = "restart"
 TALK = "talk"
 STILL_PAUSED = "still_paused"
+FOLLOW_UP = "follow_up"
 
 # Why the questions are paused: after the full referral, after a check-in, or while asking to confirm a restart.
 PAUSE_CRISIS = "crisis"
@@ -234,6 +235,7 @@ class Counters:
     misunderstood: int = 0
     side_steps: int = 0
     pause: str | None = None
+    follow_up: str | None = None  # the options an ambiguous short answer could mean, asked about once
 
     @classmethod
     def from_slots(cls, slots: Mapping[str, Any]) -> Counters:
@@ -241,11 +243,21 @@ class Counters:
             value = slots.get(name)
             return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 0
 
-        pause = slots.get("pause")
-        return cls(count("misunderstood"), count("side_steps"), pause if isinstance(pause, str) else None)
+        pause, follow_up = slots.get("pause"), slots.get("follow_up")
+        return cls(
+            count("misunderstood"),
+            count("side_steps"),
+            pause if isinstance(pause, str) else None,
+            follow_up if isinstance(follow_up, str) else None,
+        )
 
     def as_slots(self) -> dict[str, Any]:
-        return {"misunderstood": float(self.misunderstood), "side_steps": float(self.side_steps), "pause": self.pause}
+        return {
+            "misunderstood": float(self.misunderstood),
+            "side_steps": float(self.side_steps),
+            "pause": self.pause,
+            "follow_up": self.follow_up,
+        }
 
 
 @dataclass
@@ -374,7 +386,7 @@ def take_turn(
         decided = _paused_turn(text, intent, counters)
         if decided is not None:
             return decided
-        counters = Counters(counters.misunderstood, counters.side_steps, None)
+        counters = Counters(counters.misunderstood, counters.side_steps, None, counters.follow_up)
 
     open_ids = [q.id for q in required_questions(state.stage, questionnaire) if q.id not in state.answers]
     choice = _button_choice(entities)
@@ -389,8 +401,12 @@ def take_turn(
         return result
 
     question = questionnaire.question(current)
-    options = interpret(question, text, intent)
+    reading = read_answer(question, text, intent, stage=state.stage)
+    options = reading.options or None
     is_question = looks_like_question(text)
+    if reading.ambiguous and not counters.follow_up and not is_question:
+        # "N&T" fits more than one option: ask which one (with only those buttons) instead of guessing.
+        return TurnResult(FOLLOW_UP, slots={"follow_up": encode(reading.ambiguous)})
     may_side_step = counters.side_steps < MAX_SIDE_STEPS
     if may_side_step and is_question and intent in QUESTION_INTENTS:
         return TurnResult(SIDE_STEP, slots={"side_steps": float(counters.side_steps + 1)})
@@ -413,6 +429,12 @@ def _explain(question: Question, options: list[str]) -> str:
     by_id = {option.id: option for option in question.options}
     parts = [by_id[o].explain for o in options if o in by_id and by_id[o].explain]
     return " en ".join(parts)
+
+
+def _follow_up_rule(question: Question, pending: str | None) -> Any:
+    """The question's ambiguity rule whose options are pending, if any."""
+    wanted = set(decode(pending))
+    return next((rule for rule in question.ambiguous if wanted and set(rule.options) == wanted), None)
 
 
 @dataclass
@@ -439,13 +461,19 @@ def question_prompt(question_id: str, slots: Mapping[str, Any], questionnaire: Q
 
     lead = None
     text = question.text_for(state.stage)
-    if counters.misunderstood >= 1:
+    shown = list(question.options)
+    follow_up = _follow_up_rule(question, counters.follow_up)
+    if follow_up is not None:
+        text = follow_up.ask_for(state.stage)
+        shown = [o for o in question.options if o.id in follow_up.options]
+    elif counters.misunderstood >= 1:
         lead, text = "utter_not_understood", question.rephrase_for(state.stage)
     elif counters.side_steps >= MAX_SIDE_STEPS:
         lead = "utter_pick_or_type"
 
     buttons = [
-        {"title": option.label, "payload": button_payload(question.id, option.id)} for option in question.options
+        {"title": option.label_for(state.stage), "payload": button_payload(question.id, option.id)}
+        for option in shown
     ]
     buttons.append({"title": DONT_KNOW_LABEL, "payload": button_payload(question.id, DONT_KNOW)})
     payload = {

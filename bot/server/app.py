@@ -1,11 +1,19 @@
-"""The web server: demo school page, the embeddable widget's static files, and the advisor dashboard."""
+"""The web server: demo school page, the embeddable widget's static files, and the advisor dashboard.
+
+It also enforces retention while it runs: every KEUZESPIEGEL_PURGE_INTERVAL seconds (hourly) it deletes
+conversations and log files older than KEUZESPIEGEL_RETENTION_DAYS.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import contextlib
 import hashlib
 import html
+import logging
 import re
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -13,7 +21,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from bot import ROOT, settings
-from bot.server import dashboard
+from bot.server import dashboard, result_page
 
 WIDGET_DIR = ROOT / "web" / "widget"
 DEMO_PAGE = ROOT / "web" / "demo" / "index.html"
@@ -32,11 +40,14 @@ CACHE_CONTROL = {
     ".svg": "public, max-age=86400",
 }
 PERSONA_ID = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+# Widget file names: plain letters, digits, dashes and dots in at most a few folders; anything else is a 404.
+WIDGET_PATH = re.compile(r"^(?:[A-Za-z0-9_-]+/){0,3}[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*\.(?:js|css|svg)$")
 BOT_URL_ATTR = re.compile(r'data-bot-url="[^"]*"')
 STYLE_BLOCK = re.compile(r"<style>(.*?)</style>", re.S)
 SETTINGS_KEY = web.AppKey("settings", settings.Settings)
 DEMO_HTML_KEY = web.AppKey("demo_html", str)
 DEMO_CSP_KEY = web.AppKey("demo_csp", str)
+log = logging.getLogger("keuzespiegel.web")
 
 
 def origin(url: str) -> str:
@@ -97,8 +108,14 @@ async def demo_page(request: web.Request) -> web.Response:
 async def widget_file(request: web.Request) -> web.StreamResponse:
     """GET /widget/<path>: the widget's script, style sheet and portraits."""
     relative = request.match_info["path"]
-    path = (WIDGET_DIR / relative).resolve()
-    if WIDGET_DIR.resolve() not in path.parents or path.suffix not in CONTENT_TYPES or not path.is_file():
+    if len(relative) > 200 or not WIDGET_PATH.match(relative):
+        raise web.HTTPNotFound()  # also "a\x00.js", which the file system would refuse with an error
+    try:
+        path = (WIDGET_DIR / relative).resolve()
+        found = path.is_file()
+    except (OSError, ValueError):
+        raise web.HTTPNotFound() from None
+    if WIDGET_DIR.resolve() not in path.parents or path.suffix not in CONTENT_TYPES or not found:
         raise web.HTTPNotFound()
     headers = {
         "Content-Type": CONTENT_TYPES[path.suffix],
@@ -157,9 +174,48 @@ async def nosniff(request: web.Request, handler: Any) -> web.StreamResponse:
     return response
 
 
+def purge_once(config: settings.Settings) -> tuple[int, int]:
+    """Delete conversations and log files past the retention period: (conversations, log files)."""
+    from bot.workshops.retention import purge_logs, purge_old_conversations
+
+    logs = purge_logs(config.log_dir, config.retention_days)
+    if config.sqlite_path is not None and not config.sqlite_path.exists():
+        return 0, logs
+    return purge_old_conversations(config.retention_days, db_url=config.db_url), logs
+
+
+async def purge_loop(config: settings.Settings, interval: float) -> None:
+    """Run the retention purge every `interval` seconds while the server runs (a failure is retried next time)."""
+    loop = asyncio.get_running_loop()
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            removed, logs = await loop.run_in_executor(None, purge_once, config)
+        except Exception as exc:  # noqa: BLE001 - the database may be busy or away; try again next round
+            log.warning("retention purge failed (%s); retrying in %ss", type(exc).__name__, int(interval))
+            continue
+        if removed or logs:
+            log.info("retention: removed %d conversation(s) and %d log file(s)", removed, logs)
+
+
+def retention_task(config: settings.Settings) -> Any:
+    """aiohttp cleanup context: the purge loop lives as long as the app."""
+
+    async def context(app: web.Application) -> AsyncIterator[None]:
+        task = asyncio.create_task(purge_loop(config, config.purge_interval_s))
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    return context
+
+
 def create_app(config: settings.Settings | None = None) -> web.Application:
     config = config or settings.load()
+    settings.check_token(config.advisor_token)
     app = web.Application(client_max_size=64 * 1024, middlewares=[nosniff])
+    app.cleanup_ctx.append(retention_task(config))
     app["settings"] = config
     app[SETTINGS_KEY] = config
     page, csp = render_demo_page(config, Path(DEMO_PAGE).read_text(encoding="utf-8"))
@@ -170,12 +226,16 @@ def create_app(config: settings.Settings | None = None) -> web.Application:
     app.router.add_get("/widget/{path:.+}", widget_file)
     app.router.add_get("/api/demo/{persona}", demo_api)
     dashboard.add_routes(app)
+    result_page.add_routes(app)
     return app
 
 
 def main() -> None:
     config = settings.load()
-    web.run_app(create_app(config), host=config.host, port=config.web_port, print=None)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # The access log shows request lines; chat messages never travel in a URL (they go to Rasa as JSON bodies).
+    web.run_app(create_app(config), host=config.host, port=config.web_port, print=None,
+                access_log_format='%a %t "%r" %s %b')
 
 
 if __name__ == "__main__":

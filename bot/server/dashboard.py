@@ -2,7 +2,12 @@
 
 Everything except the static JS/CSS needs the advisor token (KEUZESPIEGEL_ADVISOR_TOKEN), sent as
 `Authorization: Bearer <token>` or through the login form's HttpOnly SameSite=Strict cookie.
-There is no default token: without one the dashboard answers 503.
+There is no default token: without one the dashboard answers 503; a token under 24 characters stops the
+server at startup.
+
+Valid credentials are checked first and always work; only failures are counted, per client address
+(MAX_FAILURES a minute, then 429 for further failures), so pupils guessing behind the school's one NAT
+address cannot lock the advisor out. The failure table is bounded without ever being cleared for everyone.
 """
 
 from __future__ import annotations
@@ -12,10 +17,11 @@ import hashlib
 import hmac
 import html
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
@@ -25,7 +31,8 @@ STATIC_DIR = ROOT / "web" / "dashboard"
 STATIC_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
 COOKIE = "keuzespiegel_advisor"
 SESSION_SECONDS = 12 * 3600
-MAX_FAILURES = 20  # per client address per minute, then 429
+MAX_FAILURES = 20  # failed logins per client address per minute, then 429 for further failures
+MAX_TRACKED_CLIENTS = 10_000  # then the address with the oldest failure is forgotten first
 PERSONA_DEMOS = (("joost", "Joost"), ("luuk", "Luuk"), ("tim", "Tim"))
 NOT_CONFIGURED = (
     "Het dashboard staat uit: zet KEUZESPIEGEL_ADVISOR_TOKEN (een lange geheime code) en start opnieuw. / "
@@ -44,7 +51,7 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",  # "no-referrer" would make browsers send Origin: null on our own forms
     "Cache-Control": "no-store",
 }
-FAILURES_KEY = web.AppKey("dashboard_failures", dict)
+FAILURES_KEY = web.AppKey("dashboard_failures", OrderedDict)
 
 T = TypeVar("T")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -63,7 +70,10 @@ def session_value(token: str, expires: int) -> str:
 
 def _valid_cookie(token: str, value: str, now: float) -> bool:
     expires_text, _, _ = value.partition(".")
-    if not expires_text.isdigit() or int(expires_text) < now:
+    # At most 12 digits: a 4,300-digit number would only cost time (and int() refuses it).
+    if not (0 < len(expires_text) <= 12 and expires_text.isascii() and expires_text.isdigit()):
+        return False
+    if int(expires_text) < now:
         return False
     return hmac.compare_digest(session_value(token, int(expires_text)).encode(), value.encode())
 
@@ -79,9 +89,21 @@ def is_authorized(request: web.Request, token: str) -> bool:
     return False
 
 
+def client_address(request: web.Request) -> str:
+    """The client's address; behind KEUZESPIEGEL_TRUSTED_PROXIES proxies, the one they put in X-Forwarded-For."""
+    peer = request.remote or "?"
+    proxies = _config(request).trusted_proxies
+    if proxies <= 0:
+        return peer
+    forwarded = [p.strip() for p in request.headers.get("X-Forwarded-For", "").split(",") if p.strip()]
+    if not forwarded:
+        return peer
+    return forwarded[-proxies] if len(forwarded) >= proxies else forwarded[0]
+
+
 def _too_many_failures(request: web.Request) -> bool:
-    failures: dict[str, deque[float]] = request.app[FAILURES_KEY]
-    recent = failures.get(request.remote or "?")
+    failures: OrderedDict[str, deque[float]] = request.app[FAILURES_KEY]
+    recent = failures.get(client_address(request))
     now = time.monotonic()
     while recent and recent[0] < now - 60:
         recent.popleft()
@@ -89,10 +111,13 @@ def _too_many_failures(request: web.Request) -> bool:
 
 
 def _record_failure(request: web.Request) -> None:
-    failures: dict[str, deque[float]] = request.app[FAILURES_KEY]
-    if len(failures) > 10_000:
-        failures.clear()
-    failures.setdefault(request.remote or "?", deque(maxlen=MAX_FAILURES)).append(time.monotonic())
+    failures: OrderedDict[str, deque[float]] = request.app[FAILURES_KEY]
+    client = client_address(request)
+    recent = failures.pop(client, None) or deque(maxlen=MAX_FAILURES)
+    recent.append(time.monotonic())
+    failures[client] = recent  # most recent failure last
+    while len(failures) > MAX_TRACKED_CLIENTS:
+        failures.popitem(last=False)
 
 
 def _json_error(status: int, message: str, **headers: str) -> web.Response:
@@ -100,11 +125,25 @@ def _json_error(status: int, message: str, **headers: str) -> web.Response:
 
 
 def _same_origin(request: web.Request) -> bool:
-    """Unsafe requests from a browser must come from our own pages."""
+    """Unsafe requests from a browser must come from our own pages.
+
+    With KEUZESPIEGEL_PUBLIC_URL set (behind a TLS proxy) the Origin must be exactly that address's origin;
+    otherwise it must name the host the request was sent to.
+    """
     origin = request.headers.get("Origin")
     if origin is None or request.headers.get("Authorization"):
         return True  # not a browser form, or a header a cross-site page cannot set
+    public = _config(request).public_url
+    if public:
+        parts = urlsplit(public)
+        return origin.rstrip("/").lower() == f"{parts.scheme}://{parts.netloc}".lower()
     return origin.split("://", 1)[-1] == request.host
+
+
+def _secure_cookie(request: web.Request) -> bool:
+    """Secure flag: from the public address when one is configured (a TLS proxy talks http to us)."""
+    public = _config(request).public_url
+    return public.lower().startswith("https://") if public else request.secure
 
 
 def guarded(handler: Handler) -> Handler:
@@ -114,9 +153,9 @@ def guarded(handler: Handler) -> Handler:
         token = _config(request).advisor_token
         if not token:
             return _json_error(503, NOT_CONFIGURED)
-        if _too_many_failures(request):
-            return _json_error(429, "Te veel pogingen, probeer het over een minuut opnieuw.")
         if not is_authorized(request, token):
+            if _too_many_failures(request):
+                return _json_error(429, "Te veel pogingen, probeer het over een minuut opnieuw.")
             _record_failure(request)
             return _json_error(401, "Niet ingelogd: geef de adviseurscode.", **{"WWW-Authenticate": "Bearer"})
         if request.method not in ("GET", "HEAD") and not _same_origin(request):
@@ -173,17 +212,17 @@ async def login(request: web.Request) -> web.Response:
         return _html(f"<p>{html.escape(NOT_CONFIGURED)}</p>", status=503)
     if not _same_origin(request):
         return _html(_login_page("Verzoek van een andere site geweigerd."), status=403)
-    if _too_many_failures(request):
-        return _html(_login_page("Te veel pogingen, probeer het over een minuut opnieuw."), status=429)
     form = await request.post()
     given = str(form.get("token", "")).strip()
     if not hmac.compare_digest(given.encode(), token.encode()):
+        if _too_many_failures(request):
+            return _html(_login_page("Te veel pogingen, probeer het over een minuut opnieuw."), status=429)
         _record_failure(request)
         return _html(_login_page("Onjuiste code."), status=401)
     response = web.HTTPSeeOther("/dashboard", headers=SECURITY_HEADERS)
     expires = int(time.time()) + SESSION_SECONDS
     response.set_cookie(COOKIE, session_value(token, expires), max_age=SESSION_SECONDS, path="/dashboard",
-                        httponly=True, samesite="Strict", secure=request.secure)
+                        httponly=True, samesite="Strict", secure=_secure_cookie(request))
     raise response
 
 
@@ -267,6 +306,16 @@ async def create_api(request: web.Request) -> web.Response:
     return web.json_response(_workshop_json(workshop, config), status=201, headers=SECURITY_HEADERS)
 
 
+async def close_api(request: web.Request) -> web.Response:
+    """POST /dashboard/api/workshops/{code}/close: new pupils can no longer join; the figures stay."""
+    from bot.workshops.registry import close_workshop
+
+    config = _config(request)
+    workshop = await _in_thread(_workshop_or_404, request)
+    closed = await _in_thread(partial(close_workshop, workshop.code, db_url=config.db_url))
+    return web.json_response(_workshop_json(closed, config), headers=SECURITY_HEADERS)
+
+
 async def summary_api(request: web.Request) -> web.Response:
     """GET /dashboard/api/workshops/{code}/summary"""
     config = _config(request)
@@ -315,7 +364,7 @@ async def report_api(request: web.Request) -> web.Response:
 
 def add_routes(app: web.Application) -> None:
     """Register /dashboard and its data endpoints on the web app."""
-    app[FAILURES_KEY] = {}
+    app[FAILURES_KEY] = OrderedDict()
     app.router.add_get("/dashboard", dashboard_page)
     app.router.add_post("/dashboard/login", login)
     app.router.add_post("/dashboard/logout", logout)
@@ -323,5 +372,6 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/dashboard/api/workshops", guarded(list_api))
     app.router.add_post("/dashboard/api/workshops", guarded(create_api))
     app.router.add_get("/dashboard/api/workshops/{code}/summary", guarded(summary_api))
+    app.router.add_post("/dashboard/api/workshops/{code}/close", guarded(close_api))
     app.router.add_get("/dashboard/api/workshops/{code}/export.csv", guarded(csv_api))
     app.router.add_get("/dashboard/api/workshops/{code}/report.{fmt:png|pdf}", guarded(report_api))

@@ -69,12 +69,17 @@ def to_csv(frame: pd.DataFrame, questionnaire: Any = None) -> str:
     return buffer.getvalue()
 
 
+def plain(text: str) -> str:
+    """Text for matplotlib as it is: a `$` would otherwise start a formula (and `$\\frac{a$` would fail)."""
+    return str(text).replace("$", r"\$")
+
+
 def report_figure(summary: dict[str, Any], title: str) -> Any:
     """A one-page matplotlib Figure (no pyplot, safe in server threads) from a dashboard summary."""
     from matplotlib.figure import Figure
 
     figure = Figure(figsize=(11.69, 8.27), dpi=100)  # A4 landscape
-    figure.suptitle(title, fontsize=18, fontweight="bold", x=0.05, ha="left")
+    figure.suptitle(plain(title), fontsize=18, fontweight="bold", x=0.05, ha="left")
     line = f"{summary['finished']} leerlingen afgerond, {summary['started']} begonnen"
     if summary.get("shown") != summary["finished"]:
         line += f" (figuren over de eerste {summary['shown']})"
@@ -83,11 +88,12 @@ def report_figure(summary: dict[str, Any], title: str) -> Any:
                                                        "top": 0.8, "bottom": 0.12, "wspace": 0.25})
     personas = summary["personas"]
     if summary.get("group_large_enough"):
-        names = [p["name"] for p in personas]
-        counts = [p["count"] or 0 for p in personas]
+        names = [plain(p["name"]) for p in personas]
+        # A suppressed count ("<3") is drawn as a stub with its label, never as its true height.
+        counts = [p["count"] if isinstance(p["count"], int) else 0 for p in personas]
         colors = [PERSONA_COLORS.get(p["id"], "#888888") for p in personas]
         drawn = bars.bar(names, counts, color=colors)
-        bars.bar_label(drawn, fontsize=13)
+        bars.bar_label(drawn, labels=[plain(str(p["count"])) for p in personas], fontsize=13)
         bars.set_ylim(0, max([*counts, 1]) * 1.2)
     else:
         bars.text(0.5, 0.5, f"Nog minder dan {summary['min_count']} leerlingen klaar",
@@ -106,7 +112,7 @@ def report_figure(summary: dict[str, Any], title: str) -> Any:
             color = PERSONA_COLORS.get(persona["id"], "#444444")
             scatter.scatter([persona["exploration"]], [persona["commitment"]], marker="*", s=400, color=color,
                             edgecolor="black", zorder=3)
-            scatter.annotate(persona["name"], (persona["exploration"], persona["commitment"]),
+            scatter.annotate(plain(persona["name"]), (persona["exploration"], persona["commitment"]),
                              xytext=(10, 8), textcoords="offset points", fontsize=12, fontweight="bold")
     scatter.set_xlim(0, 1)
     scatter.set_ylim(0, 1)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 import time
+from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -47,4 +50,36 @@ def purge_old_conversations(
             connection.execute(_DELETE_SQL, {"senders": chunk, "cutoff": cutoff})
             after = connection.execute(_COUNT_SQL, {"senders": chunk}).scalar_one()
             removed += int(before) - int(after)
+    return removed
+
+
+_DATED_LOG = re.compile(r"^.+-(?P<day>\d{4}-\d{2}-\d{2})\.log$")
+
+
+def purge_logs(log_dir: Path, days: int, now: float | None = None) -> int:
+    """Delete log files that may hold a line older than `days` days; returns how many were deleted.
+
+    A dated file (`rasa-2025-03-01.log`, one per day, see bot.cli.servers.DailyLog) goes once its day
+    started `days` days ago; any other file once it was last written `days` days ago.
+    """
+    if days < 0:
+        raise ValueError("days must be 0 or more")
+    if not log_dir.is_dir():
+        return 0
+    now = time.time() if now is None else now
+    removed = 0
+    for path in log_dir.iterdir():
+        if not path.is_file() or ".log" not in path.name:
+            continue
+        match = _DATED_LOG.match(path.name)
+        try:
+            if match:
+                started = time.mktime(dt.date.fromisoformat(match.group("day")).timetuple())
+            else:
+                started = path.stat().st_mtime
+        except (ValueError, OSError):
+            continue
+        if now - started >= days * DAY:
+            path.unlink(missing_ok=True)
+            removed += 1
     return removed

@@ -1,10 +1,11 @@
 """Workshop figures for the advisor's projector: pure aggregation of bot.workshops.store's DataFrame.
 
-Nothing in the output identifies a pupil: no sender ids, score points sorted (no arrival order),
-answer counts below MIN_COUNT shown as "<3" (with complementary suppression so they cannot be
-recomputed from the other counts), and demo conversations left out. Results are taken in steps of
-MIN_COUNT finished pupils (in the order they finished), so the change between two refreshes never
-shows one pupil's answers, persona or point.
+Nothing in the output identifies a pupil: no sender ids; score points on a coarse grid (steps of
+POINT_GRID) and sorted (no arrival order); persona and answer counts below MIN_COUNT shown as "<3" (with
+complementary suppression so they cannot be recomputed from the other counts); demo conversations left
+out. Results are taken in steps of MIN_COUNT finished pupils in the order they FIRST finished
+(bot.workshops.store fixes a conversation's figures at its first finish), so the set shown only grows and
+the change between two refreshes never shows one pupil's answers, persona or point.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from bot.workshops.store import QUESTION_PREFIX, SCORE_SLOTS
 
 MIN_COUNT = 3
 SUPPRESSED = "<3"
+POINT_GRID = 0.1  # scatter points are rounded to this grid: a group picture, not a pupil's exact scores
 DONT_KNOW = "dont_know"
 DONT_KNOW_LABEL = "Weet ik niet"
 PERSONA_IDS = ("joost", "luuk", "tim")
@@ -161,17 +163,21 @@ def _finite(value: Any) -> bool:
     return isinstance(value, (int, float)) and math.isfinite(value)
 
 
+def coarse(value: float, grid: float = POINT_GRID) -> float:
+    """A score rounded to the grid (0.1 by default), kept inside 0..1."""
+    return round(min(1.0, max(0.0, round(float(value) / grid) * grid)), 2)
+
+
 def score_points(frame: pd.DataFrame) -> list[dict[str, float]]:
-    """One anonymous point per conversation, rounded and sorted so arrival order does not show."""
+    """One anonymous point per conversation, on a coarse grid and sorted so arrival order does not show."""
     points = []
     for row in frame[list(SCORE_SLOTS)].itertuples(index=False):
         if _finite(row.exploration) and _finite(row.commitment):
             points.append(
                 {
-                    "exploration": round(float(row.exploration), 2),
-                    "commitment": round(float(row.commitment), 2),
-                    "reconsideration": round(float(row.reconsideration), 2)
-                    if _finite(row.reconsideration) else None,
+                    "exploration": coarse(row.exploration),
+                    "commitment": coarse(row.commitment),
+                    "reconsideration": coarse(row.reconsideration) if _finite(row.reconsideration) else None,
                 }
             )
     points.sort(key=lambda p: (p["exploration"], p["commitment"], p["reconsideration"] or 0.0))
@@ -208,6 +214,7 @@ def summarize(
         if persona in known:
             distribution[persona] += 1
     enough = len(shown) >= min_count
+    persona_counts = suppress(distribution, min_count)
     return {
         "generated_at": round(now if now is not None else time.time(), 3),
         "started": int(len(real)),
@@ -220,7 +227,7 @@ def summarize(
         "personas": [
             {
                 "id": p.id, "name": p.name, "exploration": p.exploration, "commitment": p.commitment,
-                "count": distribution[p.id] if enough else None,
+                "count": persona_counts[p.id] if enough else None,
             }
             for p in persona_info
         ],

@@ -123,6 +123,8 @@ class Widget:
         expect(button).to_have_count(1)
         title = button.inner_text()
         button.click()
+        if button.get_attribute("aria-pressed") is not None:  # a multi-select option: confirm it with "Klaar"
+            self.page.locator("[data-testid=multi-done]:not([disabled])").last.click()
         return title
 
     def type(self, text: str) -> None:

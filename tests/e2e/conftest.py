@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -21,9 +22,12 @@ TEST_ENV = {
     "KEUZESPIEGEL_HOST": "localhost",
     "KEUZESPIEGEL_DB_URL": "",
     "KEUZESPIEGEL_CORS_ORIGINS": "",
-    "KEUZESPIEGEL_ADVISOR_TOKEN": "e2e-advisor-token-7f3a",
+    "KEUZESPIEGEL_ADVISOR_TOKEN": "e2e-advisor-token-7f3a-c2d94e",  # at least 24 characters, or no start
     "KEUZESPIEGEL_RETENTION_DAYS": "30",
     "RASA_TELEMETRY_ENABLED": "false",
+    # The functional tests send every message from one address, fast; test_security.py checks the
+    # production rate limit on a stack of its own.
+    "KEUZESPIEGEL_RATE_LIMIT": "100000/10",
 }
 
 
@@ -51,3 +55,33 @@ def stack(data_dir: Path) -> Iterator[settings.Settings]:
             else:
                 os.environ[key] = value
 
+
+@contextmanager
+def own_stack(data_dir: Path, port_offset: int, **env: str) -> Iterator[servers.Stack]:
+    """A separate set of the three servers with settings of its own (ports TEST_ENV's + port_offset).
+
+    For tests that need other settings than the shared `stack` (production rate limit, a public https
+    address) or that kill and restart servers; yields the Stack, so a test can stop and start processes.
+    """
+    overrides = {
+        **TEST_ENV,
+        "RASA_PORT": str(5105 + _OFFSET + port_offset),
+        "ACTIONS_PORT": str(5155 + _OFFSET + port_offset),
+        "WEB_PORT": str(8105 + _OFFSET + port_offset),
+        "KEUZESPIEGEL_DATA_DIR": str(data_dir),
+        **env,
+    }
+    saved = {key: os.environ.get(key) for key in overrides}
+    os.environ.update(overrides)
+    try:
+        config = settings.load()
+        if not any((ROOT / "models").glob("*.tar.gz")):
+            servers.train(config)
+        with servers.running(config, log_dir=data_dir / "logs") as running_stack:
+            yield running_stack
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value

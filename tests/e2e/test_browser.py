@@ -15,6 +15,7 @@ from playwright.sync_api import Browser, Route, expect, sync_playwright
 from bot import ROOT
 from bot.core.content import get_personas, get_questionnaire
 from bot.settings import Settings
+from bot.workshops import store
 from tests.e2e.browser_support import (
     DESKTOP,
     PHONE,
@@ -98,8 +99,13 @@ def check_reveal(widget: Widget, persona: str, screenshot_name: str | None = Non
     expect(widget.by("persona-status")).to_have_text(payload["status_label"])
     fit = widget.by("persona-fit")
     expect(fit).to_have_attribute("data-fit", payload["fit"])
-    if payload["fit"] != "good":
-        expect(fit).to_contain_text("past nog niet goed bij één persona")
+    # An honest heading: only a good fit says "Jij lijkt het meest op".
+    kicker = widget.by("persona-kicker")
+    if payload["fit"] == "good":
+        expect(kicker).to_have_text("Jij lijkt het meest op")
+    else:
+        expect(kicker).not_to_have_text("Jij lijkt het meest op")
+    assert "persona" not in card.inner_text().lower()
     phases = card.locator("details")
     assert phases.count() == len(payload["card"]["phases"]) > 0
     phases.first.locator("summary").click()
@@ -107,8 +113,10 @@ def check_reveal(widget: Widget, persona: str, screenshot_name: str | None = Non
 
     plot = widget.by("plot")
     expect(plot).to_be_visible()
-    expect(widget.by("plot-x-label")).to_have_text("Verkennen →")
-    expect(widget.by("plot-y-label")).to_have_text("Vastleggen / zeker van je keuze →")
+    # One name per score: the questionnaire's labels, the same as in the questions.
+    labels = {key: value["label"] for key, value in get_questionnaire().dimensions.items()}
+    expect(widget.by("plot-x-label")).to_have_text(f"{labels['exploration']} →")
+    expect(widget.by("plot-y-label")).to_have_text(f"{labels['commitment']} →")
     for other in ("joost", "luuk", "tim"):
         expect(widget.by(f"plot-persona-{other}")).to_contain_text(get_personas()[other].name)
     you = widget.by("plot-you")
@@ -122,7 +130,7 @@ def check_reveal(widget: Widget, persona: str, screenshot_name: str | None = Non
     assert cy == pytest.approx(246 - payload["commitment"] * 230, abs=0.5)
     ring = float(widget.by("plot-twijfel").get_attribute("r"))
     assert ring == pytest.approx(11 + payload["reconsideration"] * 34, abs=0.5)
-    expect(widget.by("plot-twijfel-legend")).to_contain_text("twijfel")
+    expect(widget.by("plot-twijfel-legend")).to_contain_text(labels["reconsideration"].lower())
     expect(widget.by("plot-twijfel-legend")).to_contain_text(f"{round(payload['reconsideration'] * 100)}%")
     return payload
 
@@ -443,3 +451,176 @@ def test_workshop_code_from_the_page_url(browser: Browser, stack: Settings) -> N
         widget.type("klas 3")
         widget.wait_idle()
         assert [b["metadata"] for b in bodies] == [{"workshop": "AB12CD"}] * 2
+
+
+# ---------- issue 14 (first screen, keeping the result, "Herken je jezelf?"), issue 10 item 6 (multi-select) ----------
+
+
+def multi_question() -> Any:
+    return next(q for q in get_questionnaire().questions if q.multi)
+
+
+def test_first_screen_says_what_happens_and_what_is_stored(browser: Browser, stack: Settings) -> None:
+    """Before the first question: two lines (what happens, what is stored) and a link to the privacy text."""
+    with widget_page(browser, stack.web_url, PHONE) as widget:
+        widget.goto()
+        widget.open()
+        widget.wait_idle()
+        intro = widget.by("intro")
+        expect(intro).to_be_visible()
+        lines = intro.locator("p")
+        expect(lines).to_have_count(2)
+        expect(lines.nth(0)).to_contain_text("vragen")
+        expect(lines.nth(1)).to_contain_text("bewaard")
+        # It comes before the bot's first message and the first question.
+        above = widget.page.evaluate(
+            """() => { const r = document.querySelector('#keuzespiegel-widget').shadowRoot;
+                return r.querySelector('[data-testid=intro]').getBoundingClientRect().bottom
+                    <= r.querySelector('[data-testid=bot-message]').getBoundingClientRect().top; }"""
+        )
+        assert above
+        link = widget.by("privacy-link")
+        href = link.get_attribute("href")
+        assert href == f"{stack.web_url}/info/privacy.html"
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        widget.page.screenshot(path=str(SCREENSHOTS / "first-screen-phone.png"))
+        with widget.page.context.expect_page() as opened:
+            link.click()
+        privacy = opened.value
+        privacy.wait_for_load_state()
+        expect(privacy.get_by_test_id("privacy")).to_contain_text(f"{stack.retention_days} dagen")
+        assert widget.errors == []
+    # The demo page links the privacy text too.
+    with urllib.request.urlopen(f"{stack.web_url}/") as response:
+        assert 'href="/info/privacy.html"' in response.read().decode()
+
+
+def test_multi_select_then_klaar_and_the_sender_header(browser: Browser, stack: Settings) -> None:
+    """Several options toggle on, "Klaar" sends them in one payload; every message carries the sender header."""
+    question = multi_question()
+    answers = demo_answers("tim")
+    chosen = [o.id for o in question.options[:2]]
+    with widget_page(browser, stack.web_url, DESKTOP) as widget:
+        sent: list[tuple[dict[str, Any], dict[str, str]]] = []
+
+        def record(request: Any) -> None:
+            if request.url.endswith("/webhooks/rest/webhook") and request.method == "POST":
+                sent.append((json.loads(request.post_data or "{}"), request.headers))
+
+        widget.page.on("request", record)
+        widget.goto()
+        widget.open()
+        for _ in range(30):
+            widget.wait_idle()
+            current = widget.question()
+            assert current, widget.bot_messages()[-3:]
+            if current == question.id:
+                break
+            widget.click_option(current, first(answers[current]))
+        groups = widget.page.locator("[data-testid=quick-replies]")
+        group = groups.nth(groups.count() - 1)  # pinned: the next question adds a group after it
+        done = group.get_by_test_id("multi-done")
+        expect(done).to_be_disabled()
+        for option in chosen:
+            button = group.locator(f"[data-payload*='\"{question.id}.{option}\"']")
+            button.click()
+            expect(button).to_have_attribute("aria-pressed", "true")
+        # A second click takes an option back, a third puts it back.
+        first_button = group.locator(f"[data-payload*='\"{question.id}.{chosen[0]}\"']")
+        first_button.click()
+        expect(first_button).to_have_attribute("aria-pressed", "false")
+        first_button.click()
+        count = len(widget.user_messages())
+        done.click()
+        expect(widget.by("user-message")).to_have_count(count + 1)
+        widget.wait_idle()
+        labels = [option_label(question.id, option) for option in chosen]
+        assert widget.user_messages()[-1] == "; ".join(labels)
+        body = sent[-1][0]
+        assert body["message"] == "/inform" + json.dumps({"option": f"{question.id}." + ",".join(chosen)})
+        assert widget.question() != question.id, "the bot did not take the answer"
+        expect(done).to_be_disabled()
+        assert group.locator(".ks-chosen").count() == len(chosen)
+        sender = widget.stored()["sender"]
+        assert all(headers.get("x-keuzespiegel-sender") == sender for _, headers in sent)
+        assert widget.errors == []
+
+
+def test_typed_list_for_a_multi_question(browser: Browser, stack: Settings) -> None:
+    """Typing several things still works for a question that allows several answers."""
+    question = multi_question()
+    answers = demo_answers("tim")
+    with widget_page(browser, stack.web_url, DESKTOP) as widget:
+        widget.goto()
+        widget.open()
+        for _ in range(30):
+            widget.wait_idle()
+            current = widget.question()
+            if current == question.id:
+                break
+            widget.click_option(current, first(answers[current]))
+        widget.type("uitdaging en mensen om me heen")
+        widget.wait_idle()
+        assert widget.question() != question.id, widget.bot_messages()[-2:]
+
+
+def test_demo_mode_plays_every_option_of_a_multi_answer(browser: Browser, stack: Settings) -> None:
+    """?demo=tim toggles every option of Tim's multi answer, then "Klaar" (the demo answers come from the server;
+    here they are given all options at once, as in personas/tim.yml)."""
+    question = multi_question()
+    persona_answers = demo_answers("tim")
+    wanted = persona_answers[question.id]
+    assert isinstance(wanted, list) and len(wanted) > 1
+    with widget_page(browser, stack.web_url, DESKTOP) as widget:
+        with urllib.request.urlopen(f"{stack.web_url}/api/demo/tim") as response:
+            served = json.loads(response.read())
+        served["answers"][question.id] = "/inform" + json.dumps({"option": f"{question.id}." + ",".join(wanted)})
+        widget.page.route("**/api/demo/tim", lambda route: route.fulfill(json=served))
+        widget.goto("?demo=tim")
+        expect(widget.by("persona-card")).to_be_visible(timeout=90_000)
+        labels = "; ".join(option_label(question.id, option) for option in wanted)
+        assert labels in widget.user_messages()
+        assert widget.errors == []
+
+
+def test_keep_the_result_and_rate_it(browser: Browser, stack: Settings) -> None:
+    """After the reveal: links to "Mijn keuzespiegel" (print view and PDF), then "Herken je jezelf?"."""
+    with widget_page(browser, stack.web_url, PHONE) as widget:
+        widget.goto()
+        widget.open()
+        widget.play_buttons(demo_answers("luuk"))
+        widget.wait_idle()
+        keep = widget.by("keep")
+        expect(widget.by("keep-open")).to_be_visible()
+        page_url = widget.by("keep-open").get_attribute("href")
+        pdf_url = widget.by("keep-pdf").get_attribute("href")
+        sender = widget.stored()["sender"]
+        assert page_url.startswith(f"{stack.web_url}/mijn-keuzespiegel/") and sender not in page_url
+        assert pdf_url == page_url + ".pdf"
+        assert "persona" not in keep.inner_text().lower()
+        pdf = widget.page.request.get(pdf_url)
+        assert pdf.ok and pdf.body().startswith(b"%PDF")
+        with widget.page.context.expect_page() as opened:
+            widget.by("keep-open").click()
+        sheet = opened.value
+        expect(sheet.get_by_test_id("sheet")).to_have_attribute("data-persona", reveal_payload(widget)["persona"])
+        sheet.close()
+        # The links survive a reload (kept with the conversation in sessionStorage).
+        widget.page.reload()
+        expect(widget.by("keep-open")).to_have_attribute("href", page_url)
+
+        # "Herken je jezelf?": the rating buttons, then "wat klopt er niet?".
+        rating = widget.page.locator("[data-testid=quick-reply]:not([disabled])[data-payload^='/feedback']")
+        expect(rating).to_have_count(5)
+        rating.nth(3).click()
+        widget.wait_idle()
+        assert any("Wat klopt er niet?" in m for m in widget.bot_messages()[-2:]), widget.bot_messages()[-3:]
+        widget.type("ik twijfel minder dan Luuk")
+        widget.wait_idle()
+        assert "Dank je wel" in widget.bot_messages()[-1]
+        rows = store.last_slot_values(["feedback_rating", "feedback_text"], sender_id=sender, db_url=stack.db_url)
+        assert dict(zip(rows["slot"], rows["value"], strict=True)) == {
+            "feedback_rating": 4.0,
+            "feedback_text": "ik twijfel minder dan Luuk",
+        }
+        assert widget.errors == []

@@ -118,7 +118,7 @@ def test_free_text_answer_updates_the_scores() -> None:
 
 def test_an_answer_for_a_later_question_is_used_and_that_question_skipped() -> None:
     slots, _ = answer(empty_slots(), "stage", "examenjaar")
-    slots, messages = answer(slots, "profile", "N&T, en ik twijfel nooit")
+    slots, messages = answer(slots, "profile", "alleen N&T, en ik twijfel nooit")
     assert slots["q_profile"] is not None
     assert slots["q_doubt"] == "never"
     noted = [m for m in messages if m.get("response") == "utter_noted_too"]
@@ -184,6 +184,17 @@ def test_two_side_steps_then_the_next_message_is_an_answer_attempt() -> None:
     assert messages[0]["response"] == "utter_pick_or_type" and messages[1]["buttons"]
     slots, _ = answer(slots, "hobbies_breadth", "wat is een open dag?", intent="ask_open_days")
     assert slots["q_hobbies_breadth"] == "dont_know"  # read as an answer attempt; no answer in it: skipped
+
+
+def test_an_ambiguous_short_answer_gets_a_follow_up_with_only_its_options() -> None:
+    slots = {**empty_slots(), "q_stage": "examen", "q_hobbies_breadth": "few", "q_hobbies_technical": "sometimes"}
+    slots, _ = answer(slots, "profile", "N&T")
+    assert slots["q_profile"] is None and slots["follow_up"] and slots["requested_slot"] == "q_profile"
+    _, messages = run(ASK_ACTIONS["profile"](), make_tracker(slots, "N&T", requested="q_profile"))
+    options = {b["payload"].split(".")[-1].rstrip('"}') for b in messages[0]["buttons"]}
+    assert options - {"dont_know"} == set(slots["follow_up"].split(","))
+    slots, _ = answer(slots, "profile", "omdat het het zwaarste is")
+    assert slots["q_profile"] == "hardest" and slots["follow_up"] is None
 
 
 def test_real_words_that_fit_no_option_are_taken_as_said_and_the_questions_go_on() -> None:
@@ -376,7 +387,9 @@ def test_after_the_reveal_a_typed_yes_confirms_the_restart_and_help_never_repeat
 def test_resume_after_a_stop_keeps_the_answers() -> None:
     slots = {**empty_slots(), "q_stage": "klas3", "chat_state": "stopped"}
     events, _ = run(ActionResume(), make_tracker(slots, "/resume", intent="resume"))
-    assert slot_events(events) == {"chat_state": None, "misunderstood": 0.0, "side_steps": 0.0, "pause": None}
+    assert slot_events(events) == {
+        "chat_state": None, "misunderstood": 0.0, "side_steps": 0.0, "pause": None, "follow_up": None
+    }
 
 
 def test_demo_is_accepted_only_on_the_first_message() -> None:

@@ -99,8 +99,11 @@
 
   function render(s) {
     $("join-code").textContent = s.workshop.code;
-    $("join-link").textContent = s.workshop.link;
+    $("join-link").textContent = s.workshop.open ? s.workshop.link : "Gesloten: nieuwe leerlingen kunnen niet meer meedoen";
     $("workshop-name").textContent = s.workshop.name;
+    $("ws-state").textContent = s.workshop.open ? "Open" : "Gesloten";
+    $("ws-state").className = "state " + (s.workshop.open ? "open" : "closed");
+    $("ws-close").hidden = !s.workshop.open;
     $("n-started").textContent = s.started;
     $("n-finished").textContent = s.finished;
     $("n-progress").textContent = s.in_progress;
@@ -123,14 +126,16 @@
         "Nog minder dan " + s.min_count + " leerlingen klaar");
       return;
     }
-    const max = Math.max(1, ...s.personas.map((p) => p.count || 0));
+    // A count below the minimum arrives as "<3": drawn as a small grey stub, never at its true size.
+    const max = Math.max(1, ...s.personas.map((p) => (typeof p.count === "number" ? p.count : 0)));
     const rowHeight = 300 / s.personas.length;
     s.personas.forEach((p, i) => {
       const y = i * rowHeight + rowHeight / 2;
-      const width = ((p.count || 0) / max) * 330;
+      const known = typeof p.count === "number";
+      const width = known ? (p.count / max) * 330 : 14;
       el("text", { x: 90, y: y + 10, "text-anchor": "end", class: "bar-name" }, svg, p.name);
       el("rect", { x: 105, y: y - 28, width: Math.max(width, 2), height: 56, rx: 6,
-        fill: COLORS[p.id] || "#888" }, svg);
+        fill: known ? COLORS[p.id] || "#888" : "#bbb" }, svg);
       el("text", { x: 115 + width, y: y + 12, class: "bar-count" }, svg, p.count);
     });
   }
@@ -243,6 +248,19 @@
         status("Workshop " + created.code + " aangemaakt.");
       } catch (error) {
         status("Aanmaken lukte niet: " + error.message);
+      }
+    });
+    $("ws-close").addEventListener("click", async () => {
+      if (!current) return;
+      const code = current;
+      if (!window.confirm("Workshop " + code + " sluiten? Nieuwe leerlingen kunnen dan niet meer meedoen. " +
+        "De cijfers blijven staan.")) return;
+      try {
+        await api(API + "/" + encodeURIComponent(code) + "/close", { method: "POST" });
+        status("Workshop " + code + " is gesloten.");
+        refresh();
+      } catch (error) {
+        status("Sluiten lukte niet: " + error.message);
       }
     });
     window.addEventListener("hashchange", () => {

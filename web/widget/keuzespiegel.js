@@ -21,7 +21,7 @@
 
   var REQUEST_TIMEOUT_MS = 15000;
   var DEMO_DELAY_MS = 700;
-  var PERSONAS = ["joost", "luuk", "tim"];
+  var ID = /^[a-z][a-z0-9_-]{0,31}$/; // persona ids come from the server (personas/*.yml), never from here
   var DEFAULT_PRIMARY = "#0b5394";
   var SVG_NS = "http://www.w3.org/2000/svg";
 
@@ -37,6 +37,16 @@
     retry: "Opnieuw proberen",
     demo: "DEMO",
     demoExplain: "antwoorden van ",
+    introWhat: "Je beantwoordt zo'n tien korte vragen. Daarna zie je op wie van drie oud-studenten je lijkt.",
+    introStored: "Je antwoorden worden zonder naam bewaard en na een tijdje gewist. ",
+    privacy: "Lees meer over je privacy",
+    multiGroup: "Kies één of meer antwoorden, en dan Klaar",
+    multiDone: "Klaar",
+    keepTitle: "Bewaar je uitkomst",
+    keepText: "Print je uitkomst, of bewaar hem als PDF. Handig voor een gesprek met je mentor of decaan.",
+    keepOpen: "Mijn keuzespiegel",
+    keepPdf: "Download als PDF",
+    keepError: "Je uitkomst bewaren lukt nu even niet.",
     progress: function (index, total, phase) {
       return "Vraag " + index + " van " + total + (phase ? " · " + phase : "");
     },
@@ -52,6 +62,8 @@
   var urlDemo = (params.get("demo") || "").toLowerCase();
   var urlWorkshop = cleanWorkshop(params.get("workshop") || script.getAttribute("data-workshop") || "");
   var STORAGE_KEY = "keuzespiegel:v1:" + botUrl;
+  var PRIVACY_URL = new URL("../info/privacy.html", baseUrl).href;
+  var RESULT_API = new URL("../api/mijn-keuzespiegel", baseUrl).href;
 
   function cleanWorkshop(code) {
     code = String(code || "").trim().toUpperCase();
@@ -142,7 +154,7 @@
 
   var state = loadState();
   if (urlWorkshop) state.workshop = urlWorkshop;
-  if (PERSONAS.indexOf(urlDemo) >= 0) state.demo = urlDemo;
+  if (ID.test(urlDemo)) state.demo = urlDemo;
   saveState();
 
   // ---------- DOM helpers ----------
@@ -237,6 +249,16 @@
   panel.appendChild(demoBanner);
 
   var scroller = el("div", { class: "ks-scroller" });
+  // The first screen: what will happen and what is stored, before the first question.
+  var intro = el("div", { class: "ks-intro-box", "data-testid": "intro" });
+  intro.appendChild(el("p", null, TEXT.introWhat));
+  var stored = el("p", null, TEXT.introStored);
+  stored.appendChild(
+    el("a", { href: PRIVACY_URL, target: "_blank", rel: "noopener", "data-testid": "privacy-link" }, TEXT.privacy)
+  );
+  stored.appendChild(document.createTextNode("."));
+  intro.appendChild(stored);
+  scroller.appendChild(intro);
   var log = el("div", {
     class: "ks-log",
     role: "log",
@@ -325,8 +347,83 @@
     return row;
   }
 
+  function isDontKnow(payload) {
+    return /\.dont_know$/.test(optionOf(payload) || "");
+  }
+
+  function multiPayload(item) {
+    var ids = item.selected.map(function (i) {
+      return (optionOf(item.buttons[i].payload) || "").split(".").slice(1).join(".");
+    });
+    // Written exactly like the bot's own button payloads (bot/core/turn.py button_payload).
+    return '/inform{"option": ' + JSON.stringify(item.question + "." + ids.join(",")) + "}";
+  }
+
+  function sendMulti(item) {
+    if (item.used || busy || !item.selected.length) return;
+    var titles = item.selected.map(function (i) {
+      return item.buttons[i].title;
+    });
+    send(multiPayload(item), titles.join("; "), { buttons: item, chosen: -1 });
+  }
+
+  // A question that allows several answers: the options toggle, "Klaar" sends them together.
+  // "Weet ik niet" still answers at once.
+  function renderMultiButtons(item) {
+    var group = el("div", { class: "ks-quick ks-multi", role: "group", "aria-label": TEXT.multiGroup, "data-testid": "quick-replies" });
+    var done = el("button", { type: "button", class: "ks-quick-reply ks-done", "data-testid": "multi-done" }, TEXT.multiDone);
+    item.buttons.forEach(function (button, i) {
+      var direct = isDontKnow(button.payload);
+      var b = el(
+        "button",
+        {
+          type: "button",
+          class: "ks-quick-reply" + (direct ? "" : " ks-toggle"),
+          "data-testid": "quick-reply",
+          "data-payload": button.payload,
+          "aria-pressed": direct ? null : "false",
+        },
+        button.title
+      );
+      b.addEventListener("click", function (event) {
+        if (item.used || busy) return;
+        if (direct) {
+          send(button.payload, button.title, { buttons: item, chosen: i });
+          if (event.detail === 0) input.focus();
+          return;
+        }
+        var at = item.selected.indexOf(i);
+        if (at >= 0) item.selected.splice(at, 1);
+        else item.selected.push(i);
+        item.selected.sort(function (a, c) {
+          return a - c;
+        });
+        updateButtons(item);
+        saveState();
+      });
+      group.appendChild(b);
+    });
+    done.addEventListener("click", function (event) {
+      sendMulti(item);
+      if (event.detail === 0) input.focus();
+    });
+    group.appendChild(done);
+    item._el = group;
+    updateButtons(item);
+    return group;
+  }
+
   function renderButtons(item) {
-    var group = el("div", { class: "ks-quick", role: "group", "aria-label": "Kies een antwoord", "data-testid": "quick-replies" });
+    if (item.multi) return renderMultiButtons(item);
+    var scale = item.buttons.every(function (button) {
+      return /^\/(skip_)?feedback\b/.test(button.payload);
+    });
+    var group = el("div", {
+      class: "ks-quick" + (scale ? " ks-scale" : ""),
+      role: "group",
+      "aria-label": "Kies een antwoord",
+      "data-testid": "quick-replies",
+    });
     item.buttons.forEach(function (button, i) {
       var b = el(
         "button",
@@ -350,6 +447,18 @@
 
   function updateButtons(item) {
     if (!item._el) return;
+    if (item.multi) {
+      Array.prototype.forEach.call(item._el.querySelectorAll("[data-testid=quick-reply]"), function (b, i) {
+        var on = item.selected.indexOf(i) >= 0;
+        b.disabled = !!item.used;
+        if (b.hasAttribute("aria-pressed")) b.setAttribute("aria-pressed", on ? "true" : "false");
+        b.classList.toggle("ks-selected", on && !item.used);
+        b.classList.toggle("ks-chosen", !!item.used && (on ? item.chosen === -1 : item.chosen === i));
+      });
+      var done = item._el.querySelector("[data-testid=multi-done]");
+      done.disabled = !!item.used || !item.selected.length;
+      return;
+    }
     Array.prototype.forEach.call(item._el.querySelectorAll("button"), function (b, i) {
       b.disabled = !!item.used;
       b.classList.toggle("ks-chosen", !!item.used && item.chosen === i);
@@ -360,7 +469,7 @@
     if (item.kind === "bot") return bubble("bot", item.text);
     if (item.kind === "user") return bubble("user", item.text);
     if (item.kind === "buttons") return renderButtons(item);
-    if (item.kind === "reveal") return renderReveal(item.data);
+    if (item.kind === "reveal") return renderReveal(item.data, item);
     return null;
   }
 
@@ -393,34 +502,113 @@
 
   // ---------- the reveal ----------
 
+  // An honest heading per fit (the payload's `fit`); with diffusion or too few answers the name is only the nearest.
+  var FIT_KICKER = {
+    good: "Jij lijkt het meest op",
+    weak: "Je lijkt een beetje op",
+    diffusion: "Je lijkt nog op geen van de drie. Het dichtst bij zit",
+    insufficient: "Nog te weinig antwoorden. Het dichtst bij zit",
+  };
   var FIT_TEXT = {
-    good: "Je antwoorden passen goed bij deze persona.",
-    weak: "Je antwoorden passen nog niet goed bij één persona. Deze persona komt het dichtst in de buurt.",
-    diffusion:
-      "Je antwoorden passen nog niet goed bij één persona: je bent nog aan het zoeken, en dat is helemaal prima.",
+    good: "Je antwoorden passen goed bij zijn manier van kiezen.",
+    weak: "Je lijkt ook op een van de anderen. Je past niet precies in één hokje, en dat is prima.",
+    diffusion: "Je bent nog aan het zoeken. Dat is heel gewoon. Kijk eens hoe hij het deed.",
+    insufficient: "Je koos vaak 'weet ik niet'. Daarom kunnen we nog niet zeggen op wie je lijkt.",
   };
 
-  function renderReveal(data) {
-    var personaId = PERSONAS.indexOf(data.persona) >= 0 ? data.persona : null;
+  // One name per score, from the payload (content/questionnaire.yml `dimensions`); nothing is named here.
+  function dimensionLabel(data, key) {
+    var dims = data && data.dimensions;
+    var entry = dims && typeof dims === "object" ? dims[key] : null;
+    var label = entry && typeof entry === "object" ? entry.label : entry;
+    return typeof label === "string" && label ? label : key;
+  }
+
+  function renderKeep(item) {
+    var keep = el("div", { class: "ks-keep", "data-testid": "keep" });
+    keep.appendChild(el("h4", null, TEXT.keepTitle));
+    keep.appendChild(el("p", null, TEXT.keepText));
+    var links = el("p", { class: "ks-keep-links" });
+    keep.appendChild(links);
+    function show() {
+      links.textContent = "";
+      if (item.link) {
+        links.appendChild(
+          el("a", { href: item.link.page, target: "_blank", rel: "noopener", class: "ks-keep-open", "data-testid": "keep-open" }, TEXT.keepOpen)
+        );
+        links.appendChild(el("a", { href: item.link.pdf, class: "ks-keep-pdf", "data-testid": "keep-pdf", download: "mijn-keuzespiegel.pdf" }, TEXT.keepPdf));
+      } else if (item.linkFailed) {
+        links.appendChild(el("span", { class: "ks-note", "data-testid": "keep-error" }, TEXT.keepError));
+      }
+    }
+    item._show = show; // a later redraw of the card takes over
+    show();
+    if (!item.link && !item.linkFailed && !item._fetching) {
+      item._fetching = true;
+      fetchLink(item, state.sender, 2, function () {
+        item._fetching = false;
+        item._show();
+      });
+    }
+    return keep;
+  }
+
+  // The links to "Mijn keuzespiegel" carry a token the web server makes from the chat id; they never hold the id.
+  function fetchLink(item, sender, tries, done) {
+    fetch(RESULT_API, {
+      method: "POST",
+      headers: { "Content-Type": "text/plain" },
+      body: JSON.stringify({ sender: sender }),
+      credentials: "omit",
+    })
+      .then(function (r) {
+        if (!r.ok) throw new Error("HTTP " + r.status);
+        return r.json();
+      })
+      .then(function (link) {
+        if (sender !== state.sender) return;
+        item.link = { page: new URL(link.page, baseUrl).href, pdf: new URL(link.pdf, baseUrl).href };
+        saveState();
+        done();
+      })
+      .catch(function () {
+        if (sender !== state.sender) return;
+        if (tries > 1) {
+          setTimeout(function () {
+            fetchLink(item, sender, tries - 1, done);
+          }, 1500);
+          return;
+        }
+        item.linkFailed = true;
+        done();
+      });
+  }
+
+  function renderReveal(data, item) {
+    var personaId = ID.test(String(data.persona || "")) ? data.persona : null;
     var card = el("article", { class: "ks-card", "data-testid": "persona-card", "data-persona": personaId || "" });
 
     var main = el("div", { class: "ks-card-main" });
     card.appendChild(main);
     var top = el("div", { class: "ks-card-top" });
     if (personaId) {
-      top.appendChild(
+      var portrait = top.appendChild(
         el("img", {
           class: "ks-portrait",
           src: baseUrl + "portraits/" + personaId + ".svg",
-          alt: "Tekening van " + (data.name || personaId),
+          alt: "Tekening van " + (data.name || ""),
           width: "96",
           height: "96",
           "data-testid": "persona-portrait",
         })
       );
+      portrait.addEventListener("error", function () {
+        portrait.remove(); // an alumnus without a drawing yet
+      });
     }
     var heading = el("div", { class: "ks-card-heading" });
-    heading.appendChild(el("p", { class: "ks-card-kicker" }, "Jij lijkt het meest op"));
+    var fit = FIT_TEXT[data.fit] ? data.fit : "weak";
+    heading.appendChild(el("p", { class: "ks-card-kicker", "data-testid": "persona-kicker" }, FIT_KICKER[fit]));
     heading.appendChild(el("h3", { class: "ks-card-name", "data-testid": "persona-name" }, data.name || ""));
     if (data.status_label) {
       heading.appendChild(el("p", { class: "ks-status", "data-testid": "persona-status" }, data.status_label));
@@ -428,7 +616,6 @@
     top.appendChild(heading);
     main.appendChild(top);
 
-    var fit = FIT_TEXT[data.fit] ? data.fit : "weak";
     main.appendChild(el("p", { class: "ks-fit ks-fit-" + fit, "data-testid": "persona-fit", "data-fit": fit }, FIT_TEXT[fit]));
     if (data.status_explain) main.appendChild(el("p", { class: "ks-explain" }, data.status_explain));
     var cardInfo = data.card || {};
@@ -438,7 +625,7 @@
 
     if (Array.isArray(cardInfo.phases) && cardInfo.phases.length) {
       var phases = el("div", { class: "ks-phases", "data-testid": "persona-phases" });
-      phases.appendChild(el("h4", null, "Zo ging het bij " + (data.name || "deze persona")));
+      phases.appendChild(el("h4", null, "Zo ging het bij " + (data.name || "hem")));
       cardInfo.phases.forEach(function (phase) {
         var details = el("details", { class: "ks-phase", "data-testid": "persona-phase-" + (phase.id || "") });
         details.appendChild(el("summary", null, phase.title || ""));
@@ -452,16 +639,26 @@
       steps.appendChild(el("h4", null, "Wat kun je nu doen?"));
       var list = el("ul");
       cardInfo.next_steps.forEach(function (step) {
-        list.appendChild(el("li", null, step));
+        // A step is a text, or {text, link: {title, url}} with a link a school can set.
+        var li = el("li", null, typeof step === "string" ? step : (step && step.text) || "");
+        var link = step && typeof step === "object" ? step.link : null;
+        if (link && typeof link.url === "string" && /^https?:\/\//.test(link.url)) {
+          li.appendChild(document.createTextNode(" "));
+          li.appendChild(el("a", { href: link.url, target: "_blank", rel: "noopener noreferrer" }, link.title || link.url));
+        }
+        list.appendChild(li);
       });
       steps.appendChild(list);
       card.appendChild(steps);
     }
+    if (item) card.appendChild(renderKeep(item));
     if (data.demo) card.appendChild(el("p", { class: "ks-note" }, "Dit is een demo-gesprek."));
     return card;
   }
 
-  var PERSONA_COLORS = { joost: "#8a4500", luuk: "#1d6b35", tim: "#6a2c91" };
+  // Colours come with each alumnus in the payload (personas/*.yml); these neutral ones are only picked, by
+  // position, for a payload without them. Each reaches 4.5:1 on the plot background.
+  var FALLBACK_COLORS = ["#7a4b00", "#1d6b35", "#5b2c83", "#004f7a", "#7a1f3d"];
   var YOU_COLOR = "#b3261e";
 
   function renderPlot(data) {
@@ -494,7 +691,7 @@
     plot.appendChild(svg("line", { x1: L, y1: B, x2: L, y2: T, class: "ks-plot-axis" }));
     plot.appendChild(svg("text", { x: L, y: B + 16, class: "ks-plot-tick", "text-anchor": "start" }, "weinig"));
     plot.appendChild(svg("text", { x: R, y: B + 16, class: "ks-plot-tick", "text-anchor": "end" }, "veel"));
-    plot.appendChild(svg("text", { x: (L + R) / 2, y: B + 40, class: "ks-plot-label", "text-anchor": "middle", "data-testid": "plot-x-label" }, "Verkennen →"));
+    plot.appendChild(svg("text", { x: (L + R) / 2, y: B + 40, class: "ks-plot-label", "text-anchor": "middle", "data-testid": "plot-x-label" }, dimensionLabel(data, "exploration") + " →"));
     var yLabel = svg(
       "text",
       {
@@ -505,7 +702,7 @@
         transform: "translate(18 " + (T + B) / 2 + ") rotate(-90)",
         "data-testid": "plot-y-label",
       },
-      "Vastleggen / zeker van je keuze →"
+      dimensionLabel(data, "commitment") + " →"
     );
     plot.appendChild(yLabel);
 
@@ -514,8 +711,15 @@
     var doubt = num(data.reconsideration);
     var ringR = 11 + doubt * 34;
     var personas = (Array.isArray(data.personas) ? data.personas : []).filter(function (p) {
-      return p && PERSONAS.indexOf(p.id) >= 0;
+      return p && ID.test(String(p.id || ""));
     });
+    var colors = {};
+    personas.forEach(function (p, i) {
+      colors[p.id] = validColor(p.color) || FALLBACK_COLORS[i % FALLBACK_COLORS.length];
+    });
+    var xName = dimensionLabel(data, "exploration");
+    var yName = dimensionLabel(data, "commitment");
+    var doubtName = dimensionLabel(data, "reconsideration");
     // Boxes already used in the plot: the ring, the persona dots, then the labels as they are placed.
     var taken = [{ x1: ux - ringR, x2: ux + ringR, y1: uy - ringR, y2: uy + ringR }];
     personas.forEach(function (p) {
@@ -573,13 +777,13 @@
       var cx = px(p.exploration);
       var cy = py(p.commitment);
       var name = p.name || p.id;
-      g.appendChild(svg("circle", { cx: cx, cy: cy, r: 7, fill: PERSONA_COLORS[p.id], class: "ks-plot-dot" }));
+      g.appendChild(svg("circle", { cx: cx, cy: cy, r: 7, fill: colors[p.id], class: "ks-plot-dot" }));
       var place = labelPlace(cx, cy, name);
       g.appendChild(
-        svg("text", { x: place.x, y: place.y, "text-anchor": place.anchor, class: "ks-plot-name", fill: PERSONA_COLORS[p.id] }, name)
+        svg("text", { x: place.x, y: place.y, "text-anchor": place.anchor, class: "ks-plot-name", fill: colors[p.id] }, name)
       );
       plot.appendChild(g);
-      lines.push(name + ": verkennen " + pct(p.exploration) + ", vastleggen " + pct(p.commitment));
+      lines.push(name + ": " + xName.toLowerCase() + " " + pct(p.exploration) + ", " + yName.toLowerCase() + " " + pct(p.commitment));
     });
 
     var you = svg("g", {
@@ -595,8 +799,8 @@
     plot.appendChild(you);
 
     var desc =
-      "Grafiek. Jij: verkennen " + pct(data.exploration) + ", vastleggen " + pct(data.commitment) +
-      ", twijfel " + pct(doubt) + ". " + lines.join(". ") + ".";
+      "Grafiek. Jij: " + xName.toLowerCase() + " " + pct(data.exploration) + ", " + yName.toLowerCase() + " " +
+      pct(data.commitment) + ", " + doubtName.toLowerCase() + " " + pct(doubt) + ". " + lines.join(". ") + ".";
     var title = svg("title", { id: descId }, desc);
     plot.insertBefore(title, plot.firstChild);
     figure.appendChild(plot);
@@ -604,13 +808,15 @@
     var legend = el("figcaption", { class: "ks-legend", "data-testid": "plot-legend" });
     var l1 = el("p");
     l1.appendChild(el("span", { class: "ks-key ks-key-you", "aria-hidden": "true" }));
-    l1.appendChild(document.createTextNode("Jij: verkennen " + pct(data.exploration) + ", vastleggen " + pct(data.commitment)));
+    l1.appendChild(
+      document.createTextNode("Jij: " + xName.toLowerCase() + " " + pct(data.exploration) + ", " + yName.toLowerCase() + " " + pct(data.commitment))
+    );
     legend.appendChild(l1);
     var l2 = el("p", { "data-testid": "plot-twijfel-legend" });
     l2.appendChild(el("span", { class: "ks-key ks-key-doubt", "aria-hidden": "true" }));
     l2.appendChild(
       document.createTextNode(
-        "Stippelcirkel = twijfel: hoe vaak je je keuze opnieuw bekijkt. Hoe groter de cirkel, hoe meer twijfel. Jij: " + pct(doubt) + "."
+        "Stippelcirkel = " + doubtName.toLowerCase() + ": hoe vaak je een keuze opnieuw bekijkt. Hoe groter de cirkel, hoe meer. Jij: " + pct(doubt) + "."
       )
     );
     legend.appendChild(l2);
@@ -679,7 +885,8 @@
 
     fetch(botUrl + "/webhooks/rest/webhook", {
       method: "POST",
-      headers: { "Content-Type": "application/json" },
+      // The sender header lets a load balancer keep one pupil's messages on one Rasa server.
+      headers: { "Content-Type": "application/json", "X-Keuzespiegel-Sender": sender },
       body: JSON.stringify(body),
       signal: controller ? controller.signal : undefined,
       credentials: "omit",
@@ -722,6 +929,7 @@
     var question = null;
     var revealNode = null;
     var firstNew = null;
+    var lastButtons = null;
     replies.forEach(function (reply) {
       if (!reply || typeof reply !== "object") return;
       var node = null;
@@ -737,7 +945,10 @@
           .map(function (b) {
             return { title: String(b.title || b.payload), payload: b.payload };
           });
-        if (buttons.length) appendItem({ kind: "buttons", buttons: buttons, used: false, chosen: null });
+        if (buttons.length) {
+          lastButtons = { kind: "buttons", buttons: buttons, used: false, chosen: null };
+          appendItem(lastButtons);
+        }
       }
       var custom = reply.custom;
       if (custom && typeof custom === "object") {
@@ -757,6 +968,15 @@
         }
       }
     });
+    if (question && question.multi === true && lastButtons && !lastButtons.used) {
+      // The buttons came before the question's payload: redraw them as toggles with "Klaar".
+      lastButtons.multi = true;
+      lastButtons.question = String(question.question || "");
+      lastButtons.selected = [];
+      var old = lastButtons._el;
+      var fresh = renderButtons(lastButtons);
+      if (old && old.parentNode) old.parentNode.replaceChild(fresh, old);
+    }
     renderProgress();
     markReveal();
     saveState();
@@ -799,6 +1019,20 @@
           var wanted = optionOf(payload);
           var groups = openButtonItems();
           var group = groups[groups.length - 1];
+          if (group && group.multi && wanted && !isDontKnow(payload)) {
+            // Every option of the answer is toggled on, then "Klaar".
+            var ids = wanted.split(".").slice(1).join(".").split(",");
+            group.selected = [];
+            group.buttons.forEach(function (b, i) {
+              var id = (optionOf(b.payload) || "").split(".").slice(1).join(".");
+              if (ids.indexOf(id) >= 0 && !isDontKnow(b.payload)) group.selected.push(i);
+            });
+            updateButtons(group);
+            if (group.selected.length) {
+              sendMulti(group);
+              return;
+            }
+          }
           if (group) {
             for (var i = 0; i < group.buttons.length; i++) {
               var b = group.buttons[i];

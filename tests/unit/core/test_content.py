@@ -15,17 +15,28 @@ from bot.core.content import (
     DIMENSIONS,
     MOTIVES,
     PERSONA_PHASES,
+    REVEAL_TEXTS,
+    STAGES,
     ContentError,
     get_personas,
     get_questionnaire,
+    get_reveal_texts,
     load_personas,
     load_questionnaire,
+    load_reveal_texts,
     slot_for,
 )
 
 QUESTIONNAIRE = ROOT / "content" / "questionnaire.yml"
 PERSONAS = ROOT / "personas"
+REVEAL = ROOT / "content" / "reveal.yml"
 SEED = Path("/work/shared/seed/000_e56b72cf9cd39739.txt")
+# Words a 14-year-old does not know or that belong to the research, never in pupil-facing text.
+JARGON = re.compile(
+    r"\b(persona\w*|recruiter|consultan\w*|master|mba|cum laude|afstudeerrichting|finance|foreclosure|moratorium"
+    r"|diffusi\w*|exploratie|commitment)\b",
+    re.I,
+)
 
 
 def _raw_questionnaire() -> dict[str, Any]:
@@ -51,14 +62,16 @@ def test_questionnaire_loads_with_expected_shape() -> None:
     ids = [question.id for question in q.questions]
     assert ids[0] == "stage"
     assert q.stages == ("klas3", "bovenbouw", "examen", "student")
-    assert 11 <= len(ids) <= 13
+    assert 12 <= len(ids) <= 14
     assert len(set(ids)) == len(ids)
     assert [p.id for p in q.phases] == ["now", "childhood", "secondary", "study_choice", "drive"]
     for question in q.questions:
         assert question.text_for(None) and question.rephrase_for("klas3")
         for option in question.options:
-            assert len(option.label) <= 28, option.label
-            assert option.explain.startswith(("je ", "de ", "techniek ")), option.explain
+            for stage in (None, *STAGES):
+                assert len(option.label_for(stage)) <= 28, option.label_for(stage)
+                assert option.explain_for(stage).startswith(("je ", "de ", "techniek ")), option.explain_for(stage)
+                assert "," not in option.explain_for(stage), "explanations are joined with commas"
             assert set(option.evidence) <= set(DIMENSIONS)
             assert set(option.motives) <= set(MOTIVES)
             if question.id != "stage":
@@ -74,7 +87,7 @@ def test_questions_for_stage() -> None:
     assert "first_year_doubt" in student
     assert [x.id for x in q.questions_for("klas3")] == everyone
     assert [x.id for x in q.questions_for("nonsense")] == everyone
-    assert len(everyone) == 11 and len(student) == 12
+    assert len(everyone) == 12 and len(student) == 13
 
 
 def test_stage_specific_texts() -> None:
@@ -83,6 +96,33 @@ def test_stage_specific_texts() -> None:
     assert "gekozen" in profile.text_for("bovenbouw")
     assert profile.text_for("examen") == profile.text_for(None)
     assert profile.rephrase_for("klas3") != profile.rephrase_for("student")
+
+
+def test_labels_and_explanations_follow_the_pupils_tense() -> None:
+    compared = get_questionnaire().question("profile").option("compared")
+    assert compared is not None
+    assert compared.label_for("klas3") == "Ik vergelijk er meerdere"
+    assert compared.label_for("student") == compared.label == "Ik vergeleek er meerdere"
+    assert compared.all_labels == ("Ik vergeleek er meerdere", "Ik vergelijk er meerdere")
+    assert "vergelijkt" in compared.explain_for("klas3")
+
+
+def test_stage_evidence_overrides_one_dimension() -> None:
+    few = get_questionnaire().question("open_days").option("few")
+    assert few is not None
+    assert few.evidence_for("klas3")["exploration"] == 0.0
+    assert few.evidence_for("examen")["exploration"] < 0
+    assert few.evidence_for(None) == dict(few.evidence)
+
+
+def test_hedged_and_ambiguous_answers_are_data() -> None:
+    q = get_questionnaire()
+    know = q.question("future").option("know_exactly")
+    assert know is not None and know.hedged == "probably"
+    rule = q.question("profile").ambiguous[0]
+    assert set(rule.options) == {"only_nt", "hardest", "compared"}
+    assert "nt" in rule.answers and "N&T" in rule.ask_for("examen")
+    assert rule.ask_for("klas3") != rule.ask_for("student")
 
 
 def test_slot_names() -> None:
@@ -96,7 +136,8 @@ def test_personas_load_in_fixed_order() -> None:
     assert statuses == {"joost": "foreclosure", "luuk": "moratorium", "tim": "achievement"}
     for persona in personas.values():
         assert tuple(ph.id for ph in persona.phases) == PERSONA_PHASES
-        assert 2 <= len(persona.next_steps) <= 3
+        assert persona.next_steps == ()  # next steps live in content/next_steps.yml
+        assert re.fullmatch(r"#[0-9a-f]{6}", persona.color)
         assert 2 <= len(persona.status_label.split()) <= 3
         assert 3 <= len(re.findall(r"[.!?](\s|$)", persona.intro)) <= 5
         assert persona.demo_answers["stage"] == "student"
@@ -116,6 +157,65 @@ def test_persona_positions_are_separable() -> None:
     assert luuk.motives["social"] > tim.motives["social"]
 
 
+def test_status_labels_respect_every_route() -> None:
+    labels = {p.id: p.status_label for p in get_personas().values()}
+    assert labels == {"joost": "Vroeg gekozen", "luuk": "Blijft zoeken", "tim": "Gezocht en gekozen"}
+    for label in labels.values():
+        assert "bewust" not in label.lower()
+
+
+def test_intros_do_not_repeat_the_name() -> None:
+    """The reveal says "Maak kennis met Joost", so his intro must not say "ik ben Joost" again."""
+    for persona in get_personas().values():
+        assert persona.name.lower() not in persona.intro.lower()
+
+
+def _pupil_texts() -> dict[str, str]:
+    texts: dict[str, str] = {}
+    q = get_questionnaire()
+    for question in q.questions:
+        for key, text in [*question.text.items(), *question.rephrase.items()]:
+            texts[f"{question.id}.text.{key}"] = text
+        for rule in question.ambiguous:
+            texts.update({f"{question.id}.ambiguous.{k}": v for k, v in rule.ask.items()})
+        for option in question.options:
+            for stage in (None, *STAGES):
+                texts[f"{question.id}.{option.id}.label.{stage}"] = option.label_for(stage)
+                texts[f"{question.id}.{option.id}.explain.{stage}"] = option.explain_for(stage)
+    for name, info in [*q.dimensions.items(), *q.motives.items()]:
+        texts.update({f"{name}.{k}": str(v) for k, v in info.items()})
+    for persona in get_personas().values():
+        texts[f"{persona.id}.intro"] = persona.intro
+        texts[f"{persona.id}.doubt"] = persona.doubt
+        texts[f"{persona.id}.motives_text"] = persona.motives_text
+        texts[f"{persona.id}.status"] = f"{persona.status_label}. {persona.status_explain}"
+        texts.update({f"{persona.id}.{ph.id}": f"{ph.title}. {ph.text}" for ph in persona.phases})
+    for key, staged in get_reveal_texts().texts.items():
+        texts.update({f"reveal.{key}.{stage}": text for stage, text in staged.items()})
+    return texts
+
+
+def test_pupil_facing_text_has_no_jargon() -> None:
+    for key, text in _pupil_texts().items():
+        assert not JARGON.search(text), (key, JARGON.search(text))
+
+
+def test_pupil_facing_sentences_are_short_on_average() -> None:
+    sentences = [s for text in _pupil_texts().values() for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s]
+    words = [len(s.split()) for s in sentences]
+    assert sum(words) / len(words) <= 12
+
+
+def test_one_name_per_score() -> None:
+    """The dimension labels are the only names of the scores: the reveal payload carries them."""
+    labels = {name: info["label"] for name, info in get_questionnaire().dimensions.items()}
+    assert labels == {
+        "exploration": "Rondkijken",
+        "commitment": "Zeker van je keuze",
+        "reconsideration": "Twijfel na het kiezen",
+    }
+
+
 def _ngrams(text: str, n: int = 7) -> set[tuple[str, ...]]:
     words = re.findall(r"[a-zà-ÿ0-9&]+", text.lower().replace("’", "'"))
     return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
@@ -124,7 +224,7 @@ def _ngrams(text: str, n: int = 7) -> set[tuple[str, ...]]:
 @pytest.mark.skipif(not SEED.exists(), reason="seed text not available")
 def test_no_seven_word_overlap_with_the_source() -> None:
     seed = _ngrams(SEED.read_text(encoding="utf-8"))
-    files = [QUESTIONNAIRE, *sorted(PERSONAS.glob("*.yml"))]
+    files = [QUESTIONNAIRE, REVEAL, *sorted(PERSONAS.glob("*.yml"))]
     for path in files:
         overlap = seed & _ngrams(path.read_text(encoding="utf-8"))
         assert not overlap, f"{path.name} copies the seed: {[' '.join(g) for g in overlap]}"
@@ -156,13 +256,13 @@ def test_unknown_motive(tmp_path: Path) -> None:
 
 def test_evidence_out_of_range(tmp_path: Path) -> None:
     data = _raw_questionnaire()
-    data["phases"][1]["questions"][1]["options"][0]["evidence"]["commitment"] = 1.5
+    data["phases"][1]["questions"][1]["options"][0]["evidence"] = {"commitment": 1.5}
     _expect(_write(tmp_path, data), "phases[1].questions[1].options[0].evidence.commitment", "outside")
 
 
 def test_evidence_not_a_number(tmp_path: Path) -> None:
     data = _raw_questionnaire()
-    data["phases"][1]["questions"][1]["options"][0]["evidence"]["commitment"] = "veel"
+    data["phases"][1]["questions"][1]["options"][0]["evidence"] = {"commitment": "veel"}
     _expect(_write(tmp_path, data), "phases[1].questions[1].options[0].evidence.commitment", "number")
 
 
@@ -206,6 +306,44 @@ def test_stage_question_must_come_first(tmp_path: Path) -> None:
     data = _raw_questionnaire()
     data["phases"] = data["phases"][1:] + data["phases"][:1]
     _expect(_write(tmp_path, data), "phases[0].questions[0].id", "must be 'stage'")
+
+
+def test_stage_evidence_unknown_stage(tmp_path: Path) -> None:
+    data = _raw_questionnaire()
+    _question(data, "open_days")["options"][0]["stage_evidence"]["klas4"] = {"exploration": 0}
+    _expect(_write(tmp_path, data), "phases[3].questions[0].options[0].stage_evidence.klas4", "unknown stage")
+
+
+def test_stage_evidence_unknown_dimension(tmp_path: Path) -> None:
+    data = _raw_questionnaire()
+    _question(data, "open_days")["options"][0]["stage_evidence"]["klas3"] = {"exploraton": 0}
+    _expect(
+        _write(tmp_path, data), "phases[3].questions[0].options[0].stage_evidence.klas3.exploraton", "unknown dimension"
+    )
+
+
+def test_staged_label_too_long(tmp_path: Path) -> None:
+    data = _raw_questionnaire()
+    _question(data, "profile")["options"][1]["label"]["klas3"] = "Ik vergelijk er heel erg veel met elkaar"
+    _expect(_write(tmp_path, data), "phases[2].questions[0].options[1].label.klas3", "too long")
+
+
+def test_hedged_must_name_another_option(tmp_path: Path) -> None:
+    data = _raw_questionnaire()
+    _question(data, "future")["options"][0]["hedged"] = "maybe"
+    path = _write(tmp_path, data)
+    with pytest.raises(ContentError) as info:
+        load_questionnaire(path)
+    assert ".hedged: unknown option 'maybe'" in str(info.value)
+
+
+def test_ambiguous_rule_needs_known_options(tmp_path: Path) -> None:
+    data = _raw_questionnaire()
+    _question(data, "profile")["ambiguous"][0]["options"] = ["only_nt", "physics"]
+    _expect(_write(tmp_path, data), "phases[2].questions[0].ambiguous[0].options[1]", "unknown option")
+    data = _raw_questionnaire()
+    _question(data, "profile")["ambiguous"][0]["options"] = ["only_nt"]
+    _expect(_write(tmp_path, data), "phases[2].questions[0].ambiguous[0].options", "at least two")
 
 
 def test_invalid_yaml(tmp_path: Path) -> None:
@@ -329,6 +467,57 @@ def test_persona_id_must_match_file(tmp_path: Path) -> None:
     folder = _persona_dir(tmp_path)
     path = _edit_persona(folder, "luuk", lambda d: d.update(id="lucas"))
     _expect_persona(folder, path, "id", "must equal the file name")
+
+
+def test_persona_bad_colour(tmp_path: Path) -> None:
+    folder = _persona_dir(tmp_path)
+    path = _edit_persona(folder, "tim", lambda d: d.update(color="purple"))
+    _expect_persona(folder, path, "color", "expected a colour")
+
+
+def test_persona_next_steps_live_elsewhere(tmp_path: Path) -> None:
+    folder = _persona_dir(tmp_path)
+    path = _edit_persona(folder, "luuk", lambda d: d.update(next_steps=["Ga naar open dagen."]))
+    _expect_persona(folder, path, "next_steps", "unknown key")
+
+
+# ------------------------------------------------------------------ reveal texts
+
+
+def test_reveal_texts_load_with_every_key() -> None:
+    texts = load_reveal_texts()
+    assert set(texts.texts) == set(REVEAL_TEXTS)
+    assert "Luuk" in texts.get("opening.diffusion", "student", name="Luuk")
+    assert texts.get("opening.diffusion", "klas3", name="Luuk") != texts.get(
+        "opening.diffusion", "student", name="Luuk"
+    )
+    assert get_reveal_texts() is get_reveal_texts()
+
+
+def _reveal_copy(tmp_path: Path, change: Any) -> Path:
+    data = yaml.safe_load(REVEAL.read_text(encoding="utf-8"))
+    change(data)
+    return _write(tmp_path, data, "reveal.yml")
+
+
+def test_reveal_unknown_placeholder_names_file_and_key(tmp_path: Path) -> None:
+    path = _reveal_copy(tmp_path, lambda d: d["opening"].update(good="Jij lijkt op {naam}!"))
+    with pytest.raises(ContentError) as info:
+        load_reveal_texts(path)
+    assert str(info.value).startswith(f"{path}: opening.good: unknown placeholder {{naam}}")
+
+
+def test_reveal_missing_text(tmp_path: Path) -> None:
+    path = _reveal_copy(tmp_path, lambda d: d["why"].pop("diffusion"))
+    with pytest.raises(ContentError) as info:
+        load_reveal_texts(path)
+    assert str(info.value) == f"{path}: why.diffusion: missing"
+
+
+def test_reveal_unknown_key(tmp_path: Path) -> None:
+    path = _reveal_copy(tmp_path, lambda d: d.update(goodbye="Doei!"))
+    with pytest.raises(ContentError, match="goodbye: unknown key"):
+        load_reveal_texts(path)
 
 
 def test_persona_unknown_key(tmp_path: Path) -> None:

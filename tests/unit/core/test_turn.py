@@ -56,6 +56,6 @@ def test_an_early_answer_skips_the_later_question() -> None:
 
 def test_prompt_progress_counts_the_stage_questions() -> None:
     prompt = turn.question_prompt("future", {"q_stage": "student"})
-    assert prompt.payload["index"] == prompt.payload["total"] == 12
+    assert prompt.payload["index"] == prompt.payload["total"] == 13
     prompt = turn.question_prompt("future", {"q_stage": "klas3"})
-    assert prompt.payload["total"] == 11
+    assert prompt.payload["total"] == 12

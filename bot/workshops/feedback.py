@@ -1,0 +1,143 @@
+"""Feedback ("Herken je jezelf?") for advisors: the 1-5 ratings of the result, for the dashboard, CSV and reports.
+
+The rating and the optional text are the slots feedback_rating and feedback_text (actions/feedback.py), read
+live from the tracker store like everything else here. Figures follow the dashboard's rules
+(bot.workshops.summary): demo conversations are left out, nothing is shown for fewer than MIN_COUNT ratings,
+counts below MIN_COUNT show as "<3", and ratings are taken in steps of MIN_COUNT in the order they were given,
+so that a change on the projector never belongs to one pupil.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pandas as pd
+from sqlalchemy.engine import Engine
+
+from bot.workshops import store
+from bot.workshops.summary import MIN_COUNT, counted, suppress
+
+RATING_SLOT = "feedback_rating"
+TEXT_SLOT = "feedback_text"
+TIME_COLUMN = "feedback_at"
+FEEDBACK_SLOTS = (RATING_SLOT, TEXT_SLOT)
+RATINGS = (1, 2, 3, 4, 5)
+CSV_COLUMNS = (RATING_SLOT, TEXT_SLOT)
+
+
+def rating_of(value: Any) -> int | None:
+    """A stored rating as 1..5, None for anything else (unset, NaN, out of range)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return None
+    return int(value) if float(value).is_integer() and int(value) in RATINGS else None
+
+
+def load_feedback(*, db_url: str | None = None, engine: Engine | None = None) -> pd.DataFrame:
+    """One row per conversation with feedback: sender_id, feedback_rating (float, NaN when none),
+    feedback_text (text or None) and feedback_at (unix time the rating was given, NaN when none)."""
+    rows = store.last_slot_values(list(FEEDBACK_SLOTS), db_url=db_url, engine=engine)
+    columns = ["sender_id", RATING_SLOT, TEXT_SLOT, TIME_COLUMN]
+    if rows.empty:
+        return pd.DataFrame({column: pd.Series(dtype="object") for column in columns})
+    ratings = rows[rows["slot"] == RATING_SLOT].set_index("sender_id")
+    texts = rows[rows["slot"] == TEXT_SLOT].set_index("sender_id")
+    senders = sorted(set(rows["sender_id"]))
+    frame = pd.DataFrame({"sender_id": senders})
+    frame[RATING_SLOT] = [float(rating_of(ratings["value"].get(s)) or math.nan) for s in senders]
+    frame[TEXT_SLOT] = [_text(texts["value"].get(s)) for s in senders]
+    frame[TIME_COLUMN] = [
+        float(ratings["time"].get(s)) if not math.isnan(frame.loc[i, RATING_SLOT]) else math.nan
+        for i, s in enumerate(senders)
+    ]
+    return frame[columns]
+
+
+def _text(value: Any) -> str | None:
+    return value.strip() or None if isinstance(value, str) else None
+
+
+def with_feedback(frame: pd.DataFrame, *, db_url: str | None = None, engine: Engine | None = None) -> pd.DataFrame:
+    """store.load_conversations' frame with the columns feedback_rating, feedback_text and feedback_at added."""
+    feedback = load_feedback(db_url=db_url, engine=engine)
+    merged = frame.drop(columns=[c for c in (*FEEDBACK_SLOTS, TIME_COLUMN) if c in frame.columns])
+    merged = merged.merge(feedback, on="sender_id", how="left")
+    merged[RATING_SLOT] = merged[RATING_SLOT].astype(float)
+    merged[TIME_COLUMN] = merged[TIME_COLUMN].astype(float)
+    merged[TEXT_SLOT] = [_text(v) for v in merged[TEXT_SLOT]]
+    return merged
+
+
+def rated_in_steps(frame: pd.DataFrame, step: int = MIN_COUNT) -> pd.DataFrame:
+    """Finished, non-demo conversations with a rating: the first floor(n / step) * step, in rating order."""
+    real = counted(frame)
+    if real.empty or RATING_SLOT not in real.columns:
+        return real.iloc[0:0]
+    valid = real[real["finished"].astype(bool) & real[RATING_SLOT].map(lambda v: rating_of(v) is not None)]
+    order = [TIME_COLUMN, "sender_id"] if TIME_COLUMN in valid.columns else ["sender_id"]
+    ordered = valid.sort_values(order, na_position="last", kind="mergesort")
+    return ordered.head(len(ordered) // step * step)
+
+
+def _mean(values: pd.Series) -> float:
+    return round(float(values.mean()), 1)
+
+
+def rating_summary(
+    frame: pd.DataFrame, personas: list[str] | None = None, min_count: int = MIN_COUNT
+) -> dict[str, Any]:
+    """JSON-ready "Herken je jezelf?" figures for the dashboard (frame: with_feedback(load_conversations(...))).
+
+    {"rated": n shown (a multiple of min_count), "enough": n >= min_count, "mean": mean 1..5 (one decimal) or
+    None, "counts": {"1": count or "<3", ...} or None, "personas": [{"id", "rated", "mean"}]}; a persona's
+    figures are None (shown as "<3") below min_count.
+    """
+    shown = rated_in_steps(frame, min_count)
+    enough = len(shown) >= min_count
+    ratings = shown[RATING_SLOT].map(rating_of) if enough else pd.Series(dtype=float)
+    counts = {str(r): int((ratings == r).sum()) for r in RATINGS}
+    ids = personas if personas is not None else sorted({str(p) for p in shown.get("persona", []) if p})
+    by_persona = []
+    for persona_id in ids:
+        own = shown[shown["persona"] == persona_id][RATING_SLOT] if enough else pd.Series(dtype=float)
+        big = len(own) >= min_count
+        by_persona.append(
+            {"id": persona_id, "rated": int(len(own)) if big else None, "mean": _mean(own) if big else None}
+        )
+    return {
+        "rated": int(len(shown)),
+        "enough": enough,
+        "min_count": min_count,
+        "mean": _mean(shown[RATING_SLOT]) if enough else None,
+        "counts": suppress(counts, min_count) if enough else None,
+        "personas": by_persona,
+    }
+
+
+def mean_by_persona(frame: pd.DataFrame, min_count: int = MIN_COUNT) -> dict[str, dict[str, Any]]:
+    """For the model's validation report: per persona (and fit) the number of ratings and their mean,
+    over every finished non-demo conversation with a rating; groups under min_count get mean None."""
+    real = counted(frame)
+    if real.empty or RATING_SLOT not in real.columns:
+        return {}
+    rated = real[real["finished"].astype(bool) & real[RATING_SLOT].map(lambda v: rating_of(v) is not None)]
+    result: dict[str, dict[str, Any]] = {}
+    for persona_id, group in rated.groupby("persona"):
+        result[str(persona_id)] = {
+            "rated": int(len(group)),
+            "mean": _mean(group[RATING_SLOT]) if len(group) >= min_count else None,
+            "by_fit": {
+                str(fit): {
+                    "rated": int(len(part)),
+                    "mean": _mean(part[RATING_SLOT]) if len(part) >= min_count else None,
+                }
+                for fit, part in group.groupby("fit")
+            },
+        }
+    return result
+
+
+def csv_values(record: dict[str, Any]) -> list[Any]:
+    """The CSV cells for CSV_COLUMNS of one conversation: the rating 1-5 (or "") and the text (or "")."""
+    rating = rating_of(record.get(RATING_SLOT))
+    return ["" if rating is None else rating, _text(record.get(TEXT_SLOT)) or ""]

@@ -1,0 +1,221 @@
+"""Faults in the middle of a pupil's conversation (issue 12): the pupil goes on and reaches the reveal with
+every earlier answer kept.
+
+- the Rasa server is killed (SIGKILL) and started again;
+- the action server is restarted;
+- the database is locked by another writer for a few seconds (and, longer than Rasa waits, for 15 s);
+- the web server restarts while the widget is open: the widget keeps its conversation, shows its Dutch
+  error while the bot is away, and its retry button delivers the answer once the servers are back.
+
+These tests stop and start servers, so they run on a stack of their own (conftest.own_stack).
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import sqlite3
+import threading
+import time
+import urllib.error
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from playwright.sync_api import expect, sync_playwright
+
+from bot.cli import servers
+from bot.core.content import get_personas, get_questionnaire
+from bot.plugins import channels
+from bot.settings import Settings
+from tests.e2e.browser_support import DESKTOP, first, launch, widget_page
+from tests.e2e.chat import Chat
+from tests.e2e.conftest import own_stack
+
+pytestmark = pytest.mark.e2e
+
+ERROR_TEXT = "Het lukt nu even niet om de chatbot te bereiken. Probeer het zo nog eens."
+PERSONA = "tim"
+
+
+@pytest.fixture(scope="module")
+def faulty(tmp_path_factory: pytest.TempPathFactory) -> Iterator[servers.Stack]:
+    with own_stack(tmp_path_factory.mktemp("keuzespiegel-faults"), 400) as stack:
+        yield stack
+
+
+def chosen() -> dict[str, str]:
+    """Tim's answers, one option per question."""
+    return {qid: first(value) for qid, value in get_personas()[PERSONA].demo_answers.items()}
+
+
+def payload(question: str) -> str:
+    return "/inform" + json.dumps({"option": f"{question}.{chosen()[question]}"})
+
+
+def stored_answers(config: Settings, sender: str) -> dict[str, Any]:
+    """The last value of every q_ slot of a conversation, read from the tracker store."""
+    engine = sa.create_engine(config.db_url)
+    with engine.connect() as connection:
+        rows = connection.execute(
+            sa.text(
+                "SELECT action_name, data FROM events WHERE sender_id = :s AND type_name = 'slot' "
+                "AND action_name LIKE 'q\\_%' ESCAPE '\\' ORDER BY id"
+            ),
+            {"s": sender},
+        ).fetchall()
+    engine.dispose()
+    values: dict[str, Any] = {}
+    for name, data in rows:
+        values[name[2:]] = json.loads(data).get("value")
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def answer_some(chat: Chat, count: int) -> tuple[list[str], str]:
+    """Start and answer `count` questions; returns the questions answered and the one now asked."""
+    replies = chat.send("hoi")
+    asked = []
+    for _ in range(count):
+        question = Chat.question(replies)
+        assert question is not None, chat.pretty()
+        asked.append(question["question"])
+        replies = chat.send(payload(question["question"]))
+    pending = Chat.question(replies)
+    assert pending is not None, chat.pretty()
+    return asked, pending["question"]
+
+
+def finish(config: Settings, chat: Chat, asked: list[str], pending: str, replies: list[dict[str, Any]]) -> None:
+    """From the reply to the pending question on: to the reveal, and every answer is in the tracker store."""
+    question = Chat.question(replies)
+    assert question is not None and question["question"] not in [*asked, pending], chat.pretty()
+    reveal = chat.play({qid: payload(qid) for qid in chosen()}, opening=payload(question["question"]))
+    assert reveal["persona"] == PERSONA, chat.pretty()
+    stored = stored_answers(config, chat.sender)
+    for qid in [*asked, pending]:
+        assert stored.get(qid) == chosen()[qid], f"{qid}: {stored.get(qid)!r}"
+    assert stored == {qid: chosen()[qid] for qid in all_questions()}, "every answer once, nothing else"
+
+
+def all_questions() -> list[str]:
+    return [q.id for q in get_questionnaire().questions_for(chosen()["stage"])]
+
+
+def test_rasa_killed_and_started_again(faulty: servers.Stack) -> None:
+    config = faulty.config
+    chat = Chat(config)
+    asked, pending = answer_some(chat, 4)
+    faulty.kill("rasa", signal.SIGKILL)
+    with pytest.raises((urllib.error.URLError, ConnectionError, OSError)):
+        chat.send(payload(pending), timeout=10)
+    faulty.restart("rasa")
+    replies = chat.send(payload(pending))  # the widget's retry sends the same answer again
+    finish(config, chat, asked, pending, replies)
+
+
+def test_action_server_restarted(faulty: servers.Stack) -> None:
+    config = faulty.config
+    chat = Chat(config)
+    asked, pending = answer_some(chat, 3)
+    faulty.kill("actions", signal.SIGTERM)
+    with pytest.raises(urllib.error.HTTPError) as failed:
+        chat.send(payload(pending))
+    assert failed.value.code == 503, "not a silent empty answer: the widget shows its retry"
+    assert json.loads(failed.value.read()) == {"error": channels.UNAVAILABLE}
+    faulty.restart("actions")
+    replies = chat.send(payload(pending))
+    finish(config, chat, asked, pending, replies)
+
+
+def hold_lock(path: str, seconds: float, locked: threading.Event) -> None:
+    """Another writer: an exclusive transaction on the SQLite file for `seconds`."""
+    connection = sqlite3.connect(path, timeout=30, isolation_level=None)
+    try:
+        connection.execute("BEGIN EXCLUSIVE")
+        locked.set()
+        time.sleep(seconds)
+        connection.execute("ROLLBACK")
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize("seconds", [4.0, 15.0], ids=["4s", "15s"])
+def test_database_locked_by_another_writer(faulty: servers.Stack, seconds: float) -> None:
+    config = faulty.config
+    assert config.sqlite_path is not None
+    chat = Chat(config)
+    asked, pending = answer_some(chat, 3)
+    locked = threading.Event()
+    holder = threading.Thread(target=hold_lock, args=(str(config.sqlite_path), seconds, locked))
+    holder.start()
+    assert locked.wait(10)
+    started = time.monotonic()
+    try:
+        replies = chat.send(payload(pending))
+        # Rasa waits up to 10 s for the lock: a lock of a few seconds only delays the answer.
+        assert seconds < 10, "a 15 s lock cannot be waited out"
+        assert time.monotonic() - started >= seconds - 1.5
+    except urllib.error.HTTPError as error:
+        assert seconds >= 10 and error.code == 503, error.code
+        assert json.loads(error.read()) == {"error": channels.UNAVAILABLE}
+        holder.join()
+        replies = chat.send(payload(pending))  # the widget's retry, once the lock is gone
+    holder.join()
+    finish(config, chat, asked, pending, replies)
+
+
+def test_web_server_restart_with_the_widget_open(faulty: servers.Stack) -> None:
+    config = faulty.config
+    answers = chosen()
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        try:
+            with widget_page(browser, config.web_url, DESKTOP) as widget:
+                widget.goto()
+                widget.open()
+                for _ in range(2):
+                    widget.wait_idle()
+                    question = widget.question()
+                    assert question
+                    widget.click_option(question, answers[question])
+                widget.wait_idle()
+                sender = widget.stored()["sender"]
+
+                # The web server goes away: the open widget still talks to Rasa.
+                faulty.kill("web", signal.SIGTERM)
+                question = widget.question()
+                assert question
+                widget.click_option(question, answers[question])
+                widget.wait_idle()
+
+                # Rasa goes away too: the Dutch error, the answer kept, a retry button.
+                faulty.kill("rasa", signal.SIGKILL)
+                question = widget.question()
+                assert question
+                before = len(widget.user_messages())
+                widget.click_option(question, answers[question])
+                expect(widget.by("error")).to_contain_text(ERROR_TEXT, timeout=20_000)
+                expect(widget.by("retry")).to_be_visible()
+                assert len(widget.user_messages()) == before, "an undelivered answer must not look sent"
+
+                faulty.restart("web")
+                faulty.restart("rasa")
+                widget.by("retry").click()
+                widget.wait_idle()
+                expect(widget.by("error")).to_be_hidden()
+                assert widget.question() != question, "the retried answer did not reach the bot"
+
+                # A reload, served by the restarted web server, brings back the same conversation.
+                widget.page.reload()
+                widget.open()
+                assert widget.stored()["sender"] == sender
+                widget.play_buttons(answers)
+                expect(widget.by("persona-card")).to_have_attribute("data-persona", PERSONA)
+                portrait = widget.by("persona-portrait")
+                expect(portrait).to_be_visible()
+                assert portrait.evaluate("img => img.complete && img.naturalWidth > 0")
+                assert widget.errors == []
+        finally:
+            browser.close()
+    assert stored_answers(config, sender) == {qid: answers[qid] for qid in all_questions()}
