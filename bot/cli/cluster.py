@@ -373,7 +373,13 @@ def running_cluster(
         config,
         log_dir,
         cluster=cluster,
-        extra_env={**(env or {}), "KEUZESPIEGEL_REDIS_URL": redis_url(cluster.redis_port)},
+        extra_env={
+            # nginx is one reverse proxy in front of Rasa: the REST channel's per-pupil rate limit must read the
+            # address nginx puts in X-Forwarded-For, or the whole school would share one limit.
+            "KEUZESPIEGEL_TRUSTED_PROXIES": str(max(1, config.trusted_proxies)),
+            **(env or {}),
+            "KEUZESPIEGEL_REDIS_URL": redis_url(cluster.redis_port),
+        },
     )
     try:
         start_postgres(stack, state / "postgres", cluster.postgres_port)
