@@ -73,7 +73,11 @@ def cluster() -> Iterator[Running]:
     )
     if not any((ROOT / "models").glob("*.tar.gz")):
         servers.train(config)
-    env = {"KEUZESPIEGEL_ADVISOR_TOKEN": TOKEN, "KEUZESPIEGEL_RETENTION_DAYS": "30"}
+    env = {
+        "KEUZESPIEGEL_ADVISOR_TOKEN": TOKEN,
+        "KEUZESPIEGEL_RETENTION_DAYS": "30",
+        "KEUZESPIEGEL_RATE_LIMIT": TEST_ENV.get("KEUZESPIEGEL_RATE_LIMIT", "off"),
+    }
     try:
         with cluster_cli.running_cluster(config, shape, state, env=env) as stack:
             yield Running(stack.config, stack.rasa_urls)
