@@ -181,11 +181,13 @@ class Cluster(servers.Stack):
     def rasa_urls(self) -> list[str]:
         return [f"http://{LOOPBACK}:{port}" for port in self.cluster.rasa_ports()]
 
-    def launch(self, name: str, cmd: list[str], stop_signal: int = signal.SIGTERM) -> subprocess.Popen:
+    def launch(
+        self, name: str, cmd: list[str], stop_signal: int = signal.SIGTERM, env: dict[str, str] | None = None
+    ) -> subprocess.Popen:
         """Start a process (its own process group, output to its log file) without waiting for it."""
         self.log_dir.mkdir(parents=True, exist_ok=True)
         log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process
-        env = {**servers.child_env(self.config), **self.extra_env}
+        env = {**servers.child_env(self.config), **self.extra_env, **(env or {})}
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         self.procs[name] = proc
         self.stop_signals[name] = stop_signal
@@ -386,7 +388,9 @@ def running_cluster(
         start_redis(stack, state / "redis", cluster.redis_port)
         for i, port in enumerate(cluster.actions_ports(), start=1):
             stack.launch(
-                f"actions-{i}", [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)]
+                f"actions-{i}",
+                [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
+                env={"SANIC_HOST": LOOPBACK},  # no authentication of its own: only nginx on this machine reaches it
             )
         create_tables(stack)
         start_nginx(stack, state / "nginx")
@@ -408,6 +412,7 @@ def running_cluster(
                     "--cors",
                     *config.cors_origins,
                 ),
+                env=servers.rasa_env(config),
             )
         for i, port in enumerate(cluster.actions_ports(), start=1):
             stack.wait(f"actions-{i}", _http_ready(f"http://{LOOPBACK}:{port}/health"), timeout=90)
