@@ -24,6 +24,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -186,9 +187,15 @@ class Cluster(servers.Stack):
     ) -> subprocess.Popen:
         """Start a process (its own process group, output to its log file) without waiting for it."""
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process
         env = {**servers.child_env(self.config), **self.extra_env, **(env or {})}
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )  # fmt: skip
+        # The same daily, redacted logs as `make run` (no pupil's message reaches the disk).
+        log = servers.DailyLog(self.log_dir, name, self.config.retention_days)
+        assert proc.stdout is not None
+        threading.Thread(target=servers.pump, args=(proc.stdout, log), name=f"log-{name}", daemon=True).start()
         self.procs[name] = proc
         self.stop_signals[name] = stop_signal
         return proc
@@ -198,11 +205,11 @@ class Cluster(servers.Stack):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if proc.poll() is not None:
-                raise ClusterError(f"{name} exited with code {proc.returncode}; see {self.log_dir / name}.log")
+                raise ClusterError(f"{name} exited with code {proc.returncode}; see the {name} log in {self.log_dir}")
             if ready():
                 return
             time.sleep(0.3)
-        raise ClusterError(f"{name} did not come up within {timeout:.0f}s; see {self.log_dir / name}.log")
+        raise ClusterError(f"{name} did not come up within {timeout:.0f}s; see the {name} log in {self.log_dir}")
 
     def stop(self) -> None:
         for name, proc in reversed(list(self.procs.items())):
@@ -465,7 +472,7 @@ def cluster_command(args: argparse.Namespace) -> int:
             try:
                 while (dead := stack.first_exited()) is None:
                     time.sleep(1)
-                print(f"The {dead} process stopped unexpectedly; see {stack.log_dir / dead}.log")
+                print(f"The {dead} process stopped unexpectedly; see its log in {stack.log_dir}")
             except KeyboardInterrupt:
                 pass
             print("Stopping...")
