@@ -256,7 +256,13 @@ def test_typed_back_restart_and_session_start_rewind_nothing(secure: servers.Sta
     }
     for question in asked:
         assert slot(config, chat.sender, f"q_{question}") == chosen[question], f"{question} was lost"
-    # The conversation goes on at the same question and reaches Tim with every earlier answer.
+    # "restart" as plain text reads as "opnieuw beginnen", which the bot first asks to confirm: the pupil
+    # says no, the same question comes back, and the conversation reaches Tim with every earlier answer.
+    replies = chat.send("/deny")
+    if Chat.question(replies) is None:
+        replies = chat.send("/resume")
+    question = Chat.question(replies)
+    assert question is not None and question["question"] == next_question, chat.pretty()
     reveal = chat.play(answers, opening=answers[next_question])
     assert reveal["persona"] == "tim", chat.pretty()
     for question in asked:
