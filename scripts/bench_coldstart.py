@@ -13,6 +13,7 @@ Heavy: run it under `flock /tmp/ks-heavy.lock`.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 import platform
@@ -24,6 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import psutil
 from bench_moodbot import ENV, ROOT, ensure_moodbot, first_answer, start_moodbot
 
 OUT = ROOT / "docs" / "bench" / "coldstart.md"
@@ -33,14 +35,25 @@ MARGIN_S = 10.0
 
 
 def stop(proc: subprocess.Popen, sig: int = signal.SIGINT) -> None:
-    """Ctrl-C to the whole process group, as a person stops `make run`."""
+    """Ctrl-C to the whole process group, as a person stops `make run`; then make sure no server is left.
+
+    The launcher starts each server in its own process group, so a launcher killed after the timeout would leave
+    them running: they are found first and stopped too.
+    """
+    try:
+        children = psutil.Process(proc.pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        children = []
     if proc.poll() is None:
         os.killpg(proc.pid, sig)
         try:
-            proc.wait(timeout=60)
+            proc.wait(timeout=90)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+    for child in children:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            child.kill()
 
 
 def moodbot_once(logs: Path) -> float:

@@ -26,6 +26,7 @@ import cProfile
 import datetime as dt
 import io
 import json
+import logging
 import os
 import platform
 import pstats
@@ -218,7 +219,12 @@ async def replay_actions() -> dict[str, list[float]]:
 async def run(conversations: int) -> dict[str, Any]:
     from rasa.core.agent import load_agent
     from rasa.core.utils import AvailableEndpoints
+    from rasa.utils.common import configure_logging_and_warnings
+    from rasa.utils.log_utils import configure_structlog
 
+    # As `rasa run` without --debug: no debug lines (printing them would be measured as part of the turn).
+    configure_logging_and_warnings(logging.WARNING)
+    configure_structlog(logging.WARNING)
     instrument()
     endpoints = AvailableEndpoints.read_endpoints(str(ROOT / "endpoints.yml"))
     load_start = time.perf_counter()

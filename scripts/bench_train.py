@@ -69,6 +69,8 @@ def diet_summary(text: str) -> str:
         if name == "DIETClassifier":
             keys = {k: v for k, v in step.items() if k not in ("name", "random_seed", "constrain_similarities")}
             parts.append("DIET " + ", ".join(f"{k}={v}" for k, v in keys.items()))
+        elif name in ("LogisticRegressionClassifier", "CRFEntityExtractor", "SklearnIntentClassifier"):
+            parts.append(name)
         elif name == "CountVectorsFeaturizer" and step.get("analyzer", "word") != "word":
             parts.append(f"char n-grams {step.get('min_ngram', 1)}-{step.get('max_ngram', 1)}")
     return "; ".join(parts)
@@ -108,10 +110,17 @@ def split_eval(label: str, text: str, split: Path, work: Path, log: Path) -> dic
         "--out",
         str(results),
         "--no-plot",
-        "--no-errors",
+        "--successes",
         log=log,
     )
     report = json.loads((results / "intent_report.json").read_text())
+    predictions = []
+    for name in ("intent_successes.json", "intent_errors.json"):
+        if (results / name).exists():
+            predictions += json.loads((results / name).read_text())
+    # `rasa test nlu` undoes the FallbackClassifier before scoring; count how often it would have said "sorry".
+    fallback = fallback_settings(text)
+    low = [p for p in predictions if p["intent_prediction"]["confidence"] < fallback["threshold"]]
     return {
         "label": label,
         "summary": diet_summary(text),
@@ -120,7 +129,16 @@ def split_eval(label: str, text: str, split: Path, work: Path, log: Path) -> dic
         "accuracy": report["accuracy"],
         "macro_f1": report["macro avg"]["f1-score"],
         "support": report["macro avg"]["support"],
+        "fallback": len(low) / max(1, len(predictions)),
+        "fallback_threshold": fallback["threshold"],
     }
+
+
+def fallback_settings(text: str) -> dict[str, float]:
+    for step in yaml.safe_load(text)["pipeline"]:
+        if step["name"] == "FallbackClassifier":
+            return {"threshold": float(step.get("threshold", 0.3))}
+    return {"threshold": 0.0}
 
 
 def write(full_s: float | None, full_cpu: float | None, rows: list[dict], out: Path) -> None:
@@ -148,14 +166,15 @@ def write(full_s: float | None, full_cpu: float | None, rows: list[dict], out: P
         "Each config is trained on the same 80 % and tested on the same 20 % (intent accuracy and macro-F1 over",
         "the intents; `nlu_fallback` counts as an error).",
         "",
-        "| config | pipeline | NLU training, wall / CPU | intent accuracy | intent macro-F1 | test examples |",
-        "|---|---|---:|---:|---:|---:|",
+        "| config | pipeline | NLU training, wall / CPU | intent accuracy | intent macro-F1 | below the fallback "
+        "threshold | test examples |",
+        "|---|---|---:|---:|---:|---:|---:|",
     ]
     for row in rows:
         lines.append(
             f"| {row['label']} | {row['summary']} | {row['train_s']:.0f} s / {row['train_cpu_s']:.0f} s | "
             f"{row['accuracy']:.3f} | "
-            f"{row['macro_f1']:.3f} | {row['support']} |"
+            f"{row['macro_f1']:.3f} | {row['fallback']:.1%} (< {row['fallback_threshold']}) | {row['support']} |"
         )
     out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"bench-train: wrote {out.relative_to(ROOT)}")
@@ -166,6 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--compare", nargs="*", default=[], help="git revisions or config files to compare")
     parser.add_argument("--skip-full", action="store_true", help="skip the full training from scratch")
     parser.add_argument("--skip-split", action="store_true", help="skip the 80/20 NLU comparison")
+    parser.add_argument("--only-compare", action="store_true", help="measure only the --compare configs")
     parser.add_argument("--no-write", action="store_true", help="print only, do not write docs/bench/train.md")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="ks-train-") as tmp:
@@ -201,8 +221,10 @@ def main(argv: list[str] | None = None) -> int:
                 label = Path(ref).stem if Path(ref).exists() else ref
                 rows.append(split_eval(label, config_text(ref), split, work, log))
                 print(f"bench-train: {rows[-1]}", flush=True)
-            rows.append(split_eval("config.yml", (ROOT / "config.yml").read_text(encoding="utf-8"), split, work, log))
-            print(f"bench-train: {rows[-1]}", flush=True)
+            if not args.only_compare:
+                current = (ROOT / "config.yml").read_text(encoding="utf-8")
+                rows.append(split_eval("current", current, split, work, log))
+                print(f"bench-train: {rows[-1]}", flush=True)
         if not args.no_write:
             write(full_s, full_cpu, rows, OUT)
     return 0

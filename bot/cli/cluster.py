@@ -24,6 +24,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -80,8 +81,6 @@ http {{
     fastcgi_temp_path {tmp}/fastcgi;
     uwsgi_temp_path {tmp}/uwsgi;
     scgi_temp_path {tmp}/scgi;
-    client_max_body_size 64k;
-    client_body_buffer_size 64k;
     proxy_buffers 16 16k;
     proxy_read_timeout 120s;
 
@@ -106,6 +105,9 @@ http {{
 
     server {{
         listen {listen}:{config.rasa_port};
+        # Pupils' messages are short (the REST channel refuses more than 1,000 characters).
+        client_max_body_size 64k;
+        client_body_buffer_size 64k;
         location = /nginx-health {{ return 200 "ok\\n"; }}
         location / {{
             proxy_pass http://keuzespiegel_rasa;
@@ -119,6 +121,9 @@ http {{
 
     server {{
         listen {LOOPBACK}:{config.actions_port};
+        # Rasa sends the whole conversation (and the domain) with every action call: 20-100 KB, growing.
+        client_max_body_size 16m;
+        client_body_buffer_size 1m;
         location / {{
             proxy_pass http://keuzespiegel_actions;
             proxy_http_version 1.1;
@@ -177,12 +182,20 @@ class Cluster(servers.Stack):
     def rasa_urls(self) -> list[str]:
         return [f"http://{LOOPBACK}:{port}" for port in self.cluster.rasa_ports()]
 
-    def launch(self, name: str, cmd: list[str], stop_signal: int = signal.SIGTERM) -> subprocess.Popen:
+    def launch(
+        self, name: str, cmd: list[str], stop_signal: int = signal.SIGTERM, env: dict[str, str] | None = None
+    ) -> subprocess.Popen:
         """Start a process (its own process group, output to its log file) without waiting for it."""
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process
-        env = {**servers.child_env(self.config), **self.extra_env}
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        env = {**servers.child_env(self.config), **self.extra_env, **(env or {})}
+        proc = subprocess.Popen(
+            cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )  # fmt: skip
+        # The same daily, redacted logs as `make run` (no pupil's message reaches the disk).
+        log = servers.DailyLog(self.log_dir, name, self.config.retention_days)
+        assert proc.stdout is not None
+        threading.Thread(target=servers.pump, args=(proc.stdout, log), name=f"log-{name}", daemon=True).start()
         self.procs[name] = proc
         self.stop_signals[name] = stop_signal
         return proc
@@ -192,11 +205,11 @@ class Cluster(servers.Stack):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if proc.poll() is not None:
-                raise ClusterError(f"{name} exited with code {proc.returncode}; see {self.log_dir / name}.log")
+                raise ClusterError(f"{name} exited with code {proc.returncode}; see the {name} log in {self.log_dir}")
             if ready():
                 return
             time.sleep(0.3)
-        raise ClusterError(f"{name} did not come up within {timeout:.0f}s; see {self.log_dir / name}.log")
+        raise ClusterError(f"{name} did not come up within {timeout:.0f}s; see the {name} log in {self.log_dir}")
 
     def stop(self) -> None:
         for name, proc in reversed(list(self.procs.items())):
@@ -369,14 +382,22 @@ def running_cluster(
         config,
         log_dir,
         cluster=cluster,
-        extra_env={**(env or {}), "KEUZESPIEGEL_REDIS_URL": redis_url(cluster.redis_port)},
+        extra_env={
+            # nginx is one reverse proxy in front of Rasa: the REST channel's per-pupil rate limit must read the
+            # address nginx puts in X-Forwarded-For, or the whole school would share one limit.
+            "KEUZESPIEGEL_TRUSTED_PROXIES": str(max(1, config.trusted_proxies)),
+            **(env or {}),
+            "KEUZESPIEGEL_REDIS_URL": redis_url(cluster.redis_port),
+        },
     )
     try:
         start_postgres(stack, state / "postgres", cluster.postgres_port)
         start_redis(stack, state / "redis", cluster.redis_port)
         for i, port in enumerate(cluster.actions_ports(), start=1):
             stack.launch(
-                f"actions-{i}", [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)]
+                f"actions-{i}",
+                [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
+                env={"SANIC_HOST": LOOPBACK},  # no authentication of its own: only nginx on this machine reaches it
             )
         create_tables(stack)
         start_nginx(stack, state / "nginx")
@@ -398,6 +419,7 @@ def running_cluster(
                     "--cors",
                     *config.cors_origins,
                 ),
+                env=servers.rasa_env(config),
             )
         for i, port in enumerate(cluster.actions_ports(), start=1):
             stack.wait(f"actions-{i}", _http_ready(f"http://{LOOPBACK}:{port}/health"), timeout=90)
@@ -450,7 +472,7 @@ def cluster_command(args: argparse.Namespace) -> int:
             try:
                 while (dead := stack.first_exited()) is None:
                     time.sleep(1)
-                print(f"The {dead} process stopped unexpectedly; see {stack.log_dir / dead}.log")
+                print(f"The {dead} process stopped unexpectedly; see its log in {stack.log_dir}")
             except KeyboardInterrupt:
                 pass
             print("Stopping...")

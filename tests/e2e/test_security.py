@@ -243,15 +243,26 @@ def test_typed_back_restart_and_session_start_rewind_nothing(secure: servers.Sta
     next_question = Chat.question(replies)["question"]
     for text in ("/back", "/restart", "/session_start", "/action_restart", "/rewind", '/inform{"option": "x"}'):
         chat.send(text)
-    kinds = {kind for kind, _, _ in events(config, chat.sender)}
-    assert not kinds & {"rewind", "restart", "undo"}, kinds
+    stored = events(config, chat.sender)
+    kinds = [kind for kind, _, _ in stored]
+    actions = [name for kind, name, _ in stored if kind == "action"]
+    # Rasa's own commands never ran: no restart, no step back, no second session. (A "rewind" event may
+    # appear: that is the fallback taking back the one message it did not understand, as for any nonsense.)
+    assert "restart" not in kinds and kinds.count("session_started") == 1, kinds
+    assert not {"action_restart", "action_back", "action_session_start"} & set(actions[1:]), actions
     chosen = {
         qid: (value[0] if isinstance(value, list) else value)
         for qid, value in get_personas()["tim"].demo_answers.items()
     }
     for question in asked:
         assert slot(config, chat.sender, f"q_{question}") == chosen[question], f"{question} was lost"
-    # The conversation goes on at the same question and reaches Tim with every earlier answer.
+    # "restart" as plain text reads as "opnieuw beginnen", which the bot first asks to confirm: the pupil
+    # says no, the same question comes back, and the conversation reaches Tim with every earlier answer.
+    replies = chat.send("/deny")
+    if Chat.question(replies) is None:
+        replies = chat.send("/resume")
+    question = Chat.question(replies)
+    assert question is not None and question["question"] == next_question, chat.pretty()
     reveal = chat.play(answers, opening=answers[next_question])
     assert reveal["persona"] == "tim", chat.pretty()
     for question in asked:
@@ -334,28 +345,33 @@ def test_only_open_existing_workshops_with_room_are_joined(secure: servers.Stack
 
 
 def test_rate_limit_per_client(secure: servers.Stack) -> None:
-    """A script flooding from one address gets 429 with a Dutch message; a pupil elsewhere is not affected."""
+    """A script flooding from one address gets 429 with a Dutch message; a pupil elsewhere is not affected.
+
+    The flood sends bodies the channel refuses (400) once past the limiter, so it is fast whatever Rasa's speed."""
     config = secure.config
     limit = config.rate_limit
     assert limit is not None and (limit.rate, limit.per, limit.burst) == (60, 10.0, 30)
 
     def flood(i: int) -> Answer:
-        return send(config, f"flood-{i}", "hoi", source="127.0.0.66")
+        return request(webhook(config), b"[]", source="127.0.0.66")
 
     started = time.monotonic()
     with ThreadPoolExecutor(max_workers=16) as pool:
-        answers = list(pool.map(flood, range(100)))
-        pupil = send(config, "pupil-elsewhere", "hoi", source="127.0.0.67")
+        answers = list(pool.map(flood, range(150)))
     elapsed = time.monotonic() - started
+    blocked = send(config, "flooder-valid", "hoi", source="127.0.0.66")
+    pupil = send(config, "pupil-elsewhere", "hoi", source="127.0.0.67")
     statuses = [a.status for a in answers]
-    assert pupil.status == 200
-    assert set(statuses) <= {200, 429}
+    assert set(statuses) <= {400, 429}
     # A bucket of 30, refilled at 6 a second: no more got through than that.
-    assert statuses.count(200) <= limit.burst + limit.per_second * elapsed + 1, (statuses, elapsed)
-    assert statuses.count(429) >= 10, statuses
+    passed = statuses.count(400)
+    assert limit.burst <= passed <= limit.burst + limit.per_second * elapsed + 1, (passed, elapsed)
+    assert statuses.count(429) >= 50, statuses
     limited = next(a for a in answers if a.status == 429)
     assert limited.body == {"error": channels.RATE_LIMITED}
     assert int(limited.headers["retry-after"]) >= 1
+    assert blocked.status == 429, "the flooding address is still limited"
+    assert pupil.status == 200, "another address is not"
 
 
 # ---- row 4: a pupil can lock the advisor out -------------------------------------------------------------

@@ -43,6 +43,9 @@ def test_nginx_hashes_on_the_sender_and_lists_every_server(tmp_path: Path) -> No
     # The header wins, the query parameter is the fallback, and there is never a hash on the request body.
     assert '"" $arg_sender;' in conf and "default $http_x_keuzespiegel_sender;" in conf
     assert "request_body" not in conf
+    # Action calls carry the whole tracker: nginx must not refuse them as too large.
+    actions_server = conf[conf.index(f"listen 127.0.0.1:{config.actions_port};") :]
+    assert "client_max_body_size 16m;" in actions_server
     assert conf.count("{") == conf.count("}")
 
 
