@@ -19,6 +19,7 @@ import os
 import platform
 import tempfile
 import time
+import urllib.error
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -29,7 +30,7 @@ import yaml
 
 from bot import ROOT, settings
 from bot.cli import servers
-from bot.core.content import get_personas
+from bot.core.content import get_personas, get_questionnaire
 from bot.core.persona_qa import Asked, respond
 from bot.core.turn import button_payload
 from tests.e2e.chat import Chat
@@ -110,18 +111,34 @@ class Result:
         return self.expected == "offtopic" and kind_of(self.got) in CARD_KINDS
 
 
-def _path(persona: str) -> dict[str, str]:
+def _path(persona: str) -> list[str]:
+    """His own answers as button payloads, in the order the bot asks them for his stage."""
     answers = get_personas()[persona].demo_answers
-    return {
-        qid: button_payload(qid, ",".join(chosen) if isinstance(chosen, list) else chosen)
-        for qid, chosen in answers.items()
-    }
+    stage = answers.get("stage")
+    return [
+        button_payload(q.id, ",".join(answers[q.id]) if isinstance(answers[q.id], list) else answers[q.id])
+        for q in get_questionnaire().questions_for(stage)
+        if q.id in answers
+    ]
 
 
 def play(config: settings.Settings, match: str, questions: list[dict[str, str]]) -> tuple[dict[str, Any], list[Result]]:
-    """One conversation: the button path to `match`, then each question in turn."""
+    """One conversation: the button path to `match`, then each question in turn.
+
+    A failed HTTP reply on the path is recorded, not fatal: the turn was still handled, so the questions after it
+    are asked as usual (the report says how many reveal turns failed and why).
+    """
     chat = Chat(config, sender=f"bench-qa-{match}-{time.time_ns()}")
-    reveal = chat.play(_path(match))
+    chat.send("hoi")
+    reveal: dict[str, Any] = {"persona": None, "fit": None, "error": None}
+    for payload in _path(match):
+        try:
+            found = Chat.reveal(chat.send(payload))
+        except urllib.error.HTTPError as exc:
+            reveal["error"] = f"HTTP {exc.code}"
+            continue
+        if found is not None:
+            reveal.update(persona=found.get("persona"), fit=found.get("fit"))
     results: list[Result] = []
     for question in questions:
         result = Result(match, question["text"], question["source"])
@@ -172,6 +189,7 @@ def markdown(
     results: list[Result], reveals: list[dict[str, Any]], models: str, seconds: float, alone: list[Result]
 ) -> str:
     right = sum(r.right for r in results)
+    failed = [x["error"] for x in reveals if x.get("error")]
     contradictions = [r for r in results if r.contradicts]
     off = [r for r in results if r.kind == "offtopic"]
     lines = [
@@ -191,6 +209,11 @@ def markdown(
         f"| off-topic questions answered with card text | {sum(r.off_topic_card for r in off)} | 0 |",
         f"| reveals that ended with the block's person (fit good) | "
         f"{sum(1 for x in reveals if x['ok'])} / {len(reveals)} | all |",
+        *(
+            [f"| reveal turns answered with an HTTP error | {len(failed)} ({', '.join(sorted(set(failed)))}) | 0 |"]
+            if failed
+            else []
+        ),
         "",
         "| kind | questions | right source | router alone |",
         "|---|---|---|---|",
