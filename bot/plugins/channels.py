@@ -195,6 +195,10 @@ def client_address(request: Request, trusted_proxies: int) -> str:
 _failure: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("keuzespiegel_failure", default=None)
 
 
+# Errors after which the answer is still whole: a response placeholder Rasa could not fill is sent as written.
+_HARMLESS_ERRORS = ("rasa.core.nlg",)
+
+
 class _FailureNoticer(logging.Handler):
     """Marks the current request as failed when Rasa logs an error while handling it (text is never kept)."""
 
@@ -203,7 +207,7 @@ class _FailureNoticer(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         failures = _failure.get()
-        if failures is not None:
+        if failures is not None and not record.name.startswith(_HARMLESS_ERRORS):
             failures.append(record.name)
 
 

@@ -6,6 +6,7 @@ import asyncio
 from typing import Any
 
 import pytest
+from rasa.core.nlg import interpolator
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -57,12 +58,32 @@ def responses(messages: list[dict[str, Any]]) -> list[str]:
     return [m.get("response") for m in messages]
 
 
+RATING_PAYLOADS = [f'/feedback{{"rating": {n}}}' for n in range(1, 6)] + ["/skip_feedback"]
+
+
+def rendered_payloads(response: str) -> list[str]:
+    """The button payloads as Rasa sends them to the widget: after filling slot placeholders in the response.
+
+    Rasa logs an error for a brace it cannot fill (and the channel then answers 503): that raises here.
+    """
+    values = {"persona": "joost", "q_stage": "student"}
+    buttons = DOMAIN["responses"][response][0]["buttons"]
+    return [interpolator.interpolate_text(b["payload"], values) for b in buttons]
+
+
+@pytest.mark.parametrize("response", ["utter_ask_feedback", "utter_ask_feedback_rating"])
+def test_rating_buttons_reach_the_widget_as_commands(response: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    errors: list[str] = []
+    monkeypatch.setattr(interpolator.structlogger, "exception", lambda event, **_: errors.append(event))
+    assert rendered_payloads(response) == RATING_PAYLOADS
+    assert errors == []
+
+
 def test_the_question_has_buttons_one_to_five_and_skip() -> None:
     slots, messages = run(ActionAskFeedback(), tracker("/ask", "ask_why", {"feedback_rating": 3.0}))
     assert responses(messages) == ["utter_ask_feedback"]
     assert slots == {"feedback_rating": None, "feedback_text": None}  # a new result gets new feedback
-    buttons = DOMAIN["responses"]["utter_ask_feedback"][0]["buttons"]
-    assert [b["payload"] for b in buttons] == [f'/feedback{{"rating": {n}}}' for n in range(1, 6)] + ["/skip_feedback"]
+    assert rendered_payloads("utter_ask_feedback") == RATING_PAYLOADS
     assert "persona" not in DOMAIN["responses"]["utter_ask_feedback"][0]["text"].lower()
 
 

@@ -376,6 +376,7 @@ def test_a_failure_inside_rasa_is_a_503_the_widget_can_retry(tmp_path: Path) -> 
 
     async def fine(message: UserMessage) -> None:
         logging.getLogger("rasa.core.processor").warning("a warning is no failure")
+        logging.getLogger("rasa.core.nlg.interpolator").error("a placeholder left as written is no failure")
         await echo(message)
 
     for handler, expected in ((action_server_away, 503), (database_locked, 503), (fine, 200)):
