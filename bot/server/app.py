@@ -88,10 +88,7 @@ def render_demo_page(config: settings.Settings, source: str) -> tuple[str, str]:
     """The demo page with the Rasa address in the widget's script tag, and its CSP (inline styles by hash)."""
     bot_url = html.escape(config.rasa_url, quote=True)
     page = BOT_URL_ATTR.sub(f'data-bot-url="{bot_url}"', source, count=1)
-    hashes = [
-        base64.b64encode(hashlib.sha256(block.encode()).digest()).decode()
-        for block in STYLE_BLOCK.findall(page)
-    ]
+    hashes = [base64.b64encode(hashlib.sha256(block.encode()).digest()).decode() for block in STYLE_BLOCK.findall(page)]
     return page, page_csp(config, hashes)
 
 
@@ -214,6 +211,7 @@ def retention_task(config: settings.Settings) -> Any:
 def create_app(config: settings.Settings | None = None) -> web.Application:
     config = config or settings.load()
     settings.check_token(config.advisor_token)
+    settings.check_result_secret(config.result_secret)
     app = web.Application(client_max_size=64 * 1024, middlewares=[nosniff])
     app.cleanup_ctx.append(retention_task(config))
     app["settings"] = config
@@ -234,8 +232,9 @@ def main() -> None:
     config = settings.load()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # The access log shows request lines; chat messages never travel in a URL (they go to Rasa as JSON bodies).
-    web.run_app(create_app(config), host=config.host, port=config.web_port, print=None,
-                access_log_format='%a %t "%r" %s %b')
+    web.run_app(
+        create_app(config), host=config.host, port=config.web_port, print=None, access_log_format='%a %t "%r" %s %b'
+    )
 
 
 if __name__ == "__main__":

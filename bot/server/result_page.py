@@ -101,10 +101,11 @@ def _config(request: web.Request) -> settings.Settings:
 
 
 def server_secret(config: settings.Settings) -> bytes:
-    """The key for the result links: KEUZESPIEGEL_RESULT_SECRET when settings has it, else a random key kept in
-    the data directory (created once, readable by this user only). Changing it makes old links stop working."""
-    configured = getattr(config, "result_secret", None)
-    if isinstance(configured, str) and configured:
+    """The key for the result links: KEUZESPIEGEL_RESULT_SECRET (config.result_secret) when set, else a random key
+    kept in the data directory (created once, readable by this user only). Several web servers that do not share
+    the data directory need the same KEUZESPIEGEL_RESULT_SECRET. Changing it makes old links stop working."""
+    configured = settings.check_result_secret(config.result_secret)
+    if configured:
         return configured.encode()
     path = Path(config.data_dir) / SECRET_FILE
     try:
