@@ -129,16 +129,18 @@ async def widget_file(request: web.Request) -> web.StreamResponse:
 
 
 def demo_answers(persona: Any) -> dict[str, str]:
-    """question_id -> button payload from a persona's demo answers; multi questions use their first option."""
+    """question_id -> the payload the demo mode sends for a persona's demo answer.
+
+    A single answer is the bot's own button payload; a multi answer carries every option at once
+    ("what_matters.challenge,ambition", as the widget's "Klaar" sends it), so the demo plays all of them.
+    """
     from bot.core.turn import button_payload  # the same payload the bot puts on its buttons
 
     answers: dict[str, str] = {}
     for question_id, value in dict(persona.demo_answers).items():
-        if isinstance(value, (list, tuple)):
-            if not value:
-                continue
-            value = value[0]
-        answers[str(question_id)] = button_payload(str(question_id), str(value))
+        options = [str(v) for v in value] if isinstance(value, (list, tuple)) else [str(value)]
+        if options:
+            answers[str(question_id)] = button_payload(str(question_id), ",".join(options))
     return answers
 
 

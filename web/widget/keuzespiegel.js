@@ -1042,7 +1042,23 @@
               }
             }
           }
-          send(payload, wanted ? wanted.split(".").pop() : payload, {});
+          // No matching quick reply (or no group): the bubble still names every option, by title when known.
+          var titles = {};
+          (group ? group.buttons : []).forEach(function (b) {
+            titles[(optionOf(b.payload) || "").split(".").slice(1).join(".")] = b.title;
+          });
+          var shown = wanted
+            ? wanted
+                .split(".")
+                .slice(1)
+                .join(".")
+                .split(",")
+                .map(function (id) {
+                  return titles[id] || id;
+                })
+                .join("; ")
+            : payload;
+          send(payload, shown, {});
         })
         .catch(function () {
           pending = { demoQuestion: question };
