@@ -33,7 +33,6 @@ COOKIE = "keuzespiegel_advisor"
 SESSION_SECONDS = 12 * 3600
 MAX_FAILURES = 20  # failed logins per client address per minute, then 429 for further failures
 MAX_TRACKED_CLIENTS = 10_000  # then the address with the oldest failure is forgotten first
-PERSONA_DEMOS = (("joost", "Joost"), ("luuk", "Luuk"), ("tim", "Tim"))
 NOT_CONFIGURED = (
     "Het dashboard staat uit: zet KEUZESPIEGEL_ADVISOR_TOKEN (een lange geheime code) en start opnieuw. / "
     "The dashboard is off: set KEUZESPIEGEL_ADVISOR_TOKEN (a long secret) and restart."
@@ -280,12 +279,15 @@ def _workshop_or_404(request: web.Request) -> Any:
 
 
 def _workshop_json(workshop: Any, config: settings.Settings) -> dict[str, Any]:
+    """The workshop with a demo link per alumnus (personas/*.yml: ids and names are content, not code)."""
+    from bot.workshops.summary import persona_catalog
+
     code = workshop.code
     return {
         **workshop.as_dict(config),
         "demo_links": [
-            {"persona": pid, "label": f"Demo: {name}", "url": f"/?demo={pid}&workshop={code}"}
-            for pid, name in PERSONA_DEMOS
+            {"persona": p.id, "label": f"Demo: {p.name}", "url": f"/?demo={p.id}&workshop={code}"}
+            for p in persona_catalog()
         ],
     }
 
