@@ -38,8 +38,12 @@ def revealed(stack: Settings, persona: str = "tim") -> tuple[Chat, list[dict[str
 
 
 def stored(stack: Settings, sender: str) -> dict[str, Any]:
+    """The stored feedback slots; a slot set to nothing is None (pandas reads it as NaN next to a number)."""
     rows = store.last_slot_values(list(feedback.FEEDBACK_SLOTS), sender_id=sender, db_url=stack.db_url)
-    return dict(zip(rows["slot"], rows["value"], strict=True))
+    return {
+        slot: None if isinstance(value, float) and math.isnan(value) else value
+        for slot, value in zip(rows["slot"], rows["value"], strict=True)
+    }
 
 
 def test_rating_then_what_does_not_fit_is_stored_with_the_conversation(stack: Settings) -> None:
@@ -85,7 +89,7 @@ def test_typed_rating_and_a_made_up_one(stack: Settings) -> None:
     chat, _ = revealed(stack)
     replies = chat.send('/feedback{"rating": 9}')
     assert any("1 tot 5" in t for t in Chat.texts(replies)), chat.pretty()
-    assert math.isnan(float(stored(stack, chat.sender)["feedback_rating"] or math.nan))
+    assert stored(stack, chat.sender)["feedback_rating"] is None
     replies = chat.send("ik geef een 4")
     assert any("Wat klopt er niet?" in t for t in Chat.texts(replies)), chat.pretty()
     assert stored(stack, chat.sender)["feedback_rating"] == 4.0
