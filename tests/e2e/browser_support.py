@@ -122,8 +122,10 @@ class Widget:
         )
         expect(button).to_have_count(1)
         title = button.inner_text()
+        # Read before the click: a single-choice button is disabled by it, and the locator above then matches nothing.
+        multi = button.get_attribute("aria-pressed") is not None
         button.click()
-        if button.get_attribute("aria-pressed") is not None:  # a multi-select option: confirm it with "Klaar"
+        if multi:  # a multi-select option: confirm it with "Klaar"
             self.page.locator("[data-testid=multi-done]:not([disabled])").last.click()
         return title
 
