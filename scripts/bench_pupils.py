@@ -241,6 +241,8 @@ def main() -> int:
     os.environ.update({
         "RASA_PORT": str(5005 + offset), "ACTIONS_PORT": str(5055 + offset), "WEB_PORT": str(8000 + offset),
         "KEUZESPIEGEL_DATA_DIR": str(data_dir), "KEUZESPIEGEL_DB_URL": "", "RASA_TELEMETRY_ENABLED": "false",
+        # every simulated pupil comes from 127.0.0.1: the per-address rate limit would stop them, not the bot
+        "KEUZESPIEGEL_RATE_LIMIT": "100000/10",
     })
     config = settings.load()
     report = Report()

@@ -1,6 +1,6 @@
 """Custom Rasa 3.6 NLU components for Keuzespiegel.
 
-`SafetyNetClassifier` sits after the DIETClassifier (and the EntitySynonymMapper) and
+`SafetyNetClassifier` sits after the intent classifier (and the EntitySynonymMapper) and
 before the FallbackClassifier in config.yml:
 
     - name: bot.plugins.nlu_safety.SafetyNetClassifier

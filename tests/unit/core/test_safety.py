@@ -412,7 +412,7 @@ def test_component_is_registered_in_config():
     config = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))
     names = [c["name"] for c in config["pipeline"]]
     i = names.index("bot.plugins.nlu_safety.SafetyNetClassifier")
-    assert names.index("DIETClassifier") < i < names.index("FallbackClassifier")
+    assert names.index("LogisticRegressionClassifier") < i < names.index("FallbackClassifier")
 
 
 # ---------------------------------------------------------------- two tiers
