@@ -35,7 +35,10 @@ REDACTED = b"[keuzespiegel: line removed, it may have held a pupil's message]\n"
 
 
 def child_env(config: Settings) -> dict[str, str]:
-    """Environment for every process we start: telemetry off, settings passed on (the package is installed)."""
+    """Environment for every process we start: telemetry off, settings passed on (the package is installed).
+
+    The parent's own environment is copied first, so PATH, HOME and the like reach the child; the settings are
+    then written out from `config`, so a child reads exactly what this process was given."""
     env = dict(os.environ)
     env.update(
         {

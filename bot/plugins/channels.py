@@ -235,8 +235,8 @@ def _parse_body(request: Request) -> dict[str, Any] | None:
 class SafeRestInput(RestInput):
     """Rasa's REST channel (same URL: /webhooks/rest/webhook) with the limits in the module docstring."""
 
-    def __init__(self, config: settings.Settings | None = None) -> None:
-        self.config = config or settings.load()
+    def __init__(self, config: settings.Settings) -> None:
+        self.config = config
         self.limiter = RateLimiter(self.config.rate_limit) if self.config.rate_limit else None
         self.gate = Gate(db_url=self.config.db_url, cap=self.config.workshop_cap)
 
@@ -246,7 +246,8 @@ class SafeRestInput(RestInput):
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> SafeRestInput:
-        return cls()
+        # Rasa builds the channel from credentials.yml and cannot hand it our settings: this is an entry point.
+        return cls(settings.load())
 
     def _extract_input_channel(self, req: Request) -> str:
         return CHANNEL_NAME  # never what the client claims

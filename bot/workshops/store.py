@@ -17,13 +17,12 @@ from __future__ import annotations
 import itertools
 import json
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-
-from bot import settings
 
 SCORE_SLOTS = ("exploration", "commitment", "reconsideration")
 TEXT_SLOTS = ("workshop", "persona", "fit")
@@ -61,12 +60,13 @@ _WORKSHOP_SENDERS = """sender_id IN (
 
 
 @lru_cache(maxsize=8)
-def get_engine(db_url: str | None = None) -> Engine:
-    """One pooled engine per database URL (settings.load().db_url by default)."""
-    url = db_url or settings.load().db_url
+def get_engine(db_url: str | None) -> Engine:
+    """One pooled engine per database URL. The caller passes the URL (Settings.db_url of its entry point):
+    this module never reads the settings itself."""
+    if not db_url:
+        raise ValueError("no database URL: pass db_url (Settings.db_url) or an engine")
+    url = db_url
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
-        from pathlib import Path
-
         Path(url.split("///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
     kwargs: dict[str, Any] = {}
     if url.startswith("sqlite"):
