@@ -28,8 +28,8 @@ from rasa.shared.core.trackers import DialogueStateTracker  # noqa: E402
 
 from bot import ROOT  # noqa: E402
 from bot.core import model
-from bot.core.content import get_questionnaire  # noqa: E402
-from bot.core.turn import button_payload, encode  # noqa: E402
+from bot.core.content import DONT_KNOW, encode_answer, get_questionnaire, slot_for  # noqa: E402
+from bot.core.turn import button_payload  # noqa: E402
 from bot.workshops import store, summary
 
 CONVERSATIONS = 1000
@@ -70,12 +70,12 @@ def conversation(sender: str, rng: random.Random, start: float) -> list[Any]:
         elif question.multi:
             chosen = rng.sample(options, rng.randint(1, min(2, len(options))))
         else:
-            chosen = ["dont_know"] if rng.random() < 0.05 else [rng.choice(options)]
+            chosen = [DONT_KNOW] if rng.random() < 0.05 else [rng.choice(options)]
         answers[question.id] = chosen if question.multi else chosen[0]
         ts += rng.uniform(2, 15)
         text = button_payload(question.id, chosen[0])
         answer = UserUttered(text, intent={"name": "inform"}, metadata=metadata, timestamp=ts)
-        events += [answer, SlotSet(f"q_{question.id}", encode(chosen), timestamp=ts)]
+        events += [answer, SlotSet(slot_for(question.id), encode_answer(chosen), timestamp=ts)]
     if stop == len(questions):
         scores = model.score(answers, stage=stage)
         found = model.match(scores)

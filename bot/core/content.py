@@ -10,7 +10,7 @@ import functools
 import math
 import re
 import string
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,6 +40,12 @@ STAGE_QUESTION = "stage"
 DONT_KNOW = "dont_know"
 DEFAULT_KEY = "default"
 
+# How a conversation is kept in Rasa slots (the one home of these names; domain/ and the tracker store follow).
+ANSWER_SLOT_PREFIX = "q_"  # q_<question_id>: the chosen option id(s), see encode_answer
+SCORE_SLOTS: tuple[str, ...] = DIMENSIONS  # one float slot per dimension, named after it
+RESULT_SLOTS: tuple[str, ...] = ("persona", "fit", "chat_state")  # set by the reveal (chat_state also by a stop)
+_ANSWER_SEPARATOR = ","
+
 
 class ContentError(ValueError):
     """A content file is broken; the message starts with '<file>: <key path>: '."""
@@ -47,7 +53,24 @@ class ContentError(ValueError):
 
 def slot_for(question_id: str) -> str:
     """Rasa slot name holding the answer to a question."""
-    return f"q_{question_id}"
+    return ANSWER_SLOT_PREFIX + question_id
+
+
+def question_of(slot: str) -> str:
+    """The question id of an answer slot (q_doubt -> doubt)."""
+    return slot.removeprefix(ANSWER_SLOT_PREFIX)
+
+
+def encode_answer(options: Iterable[str]) -> str:
+    """Slot value for one or more chosen option ids ("many", or "challenge,people" for a multi question)."""
+    return _ANSWER_SEPARATOR.join(options)
+
+
+def decode_answer(value: Any) -> list[str]:
+    """Chosen option ids from a slot value (or a button's option list); anything but text means none chosen."""
+    if not isinstance(value, str):
+        return []
+    return [part.strip() for part in value.split(_ANSWER_SEPARATOR) if part.strip()]
 
 
 def _display(path: Path) -> str:
@@ -684,7 +707,8 @@ def _parse_persona(c: _Checker, data: dict[str, Any], questionnaire: Questionnai
     )
 
 
-def _persona_sort_key(persona_id: str) -> tuple[int, str]:
+def persona_sort_key(persona_id: str) -> tuple[int, str]:
+    """Joost, Luuk, Tim first (PERSONA_ORDER), any other persona after them by id."""
     order = PERSONA_ORDER.index(persona_id) if persona_id in PERSONA_ORDER else len(PERSONA_ORDER)
     return (order, persona_id)
 
@@ -708,7 +732,7 @@ def load_personas(
         data = c.mapping(_read_yaml(file_path, file), "")
         persona = _parse_persona(c, data, questionnaire, file_path.stem)
         personas[persona.id] = persona
-    return {pid: personas[pid] for pid in sorted(personas, key=_persona_sort_key)}
+    return {pid: personas[pid] for pid in sorted(personas, key=persona_sort_key)}
 
 
 # ---------------------------------------------------------------- reveal texts

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from bot.core.content import DONT_KNOW, Ambiguity, Question, Questionnaire
+from bot.core.content import DONT_KNOW, Ambiguity, Question, Questionnaire, decode_answer
 from bot.core.lexicon_reading import read_with_lexicons
 from bot.core.text import fold
 
@@ -291,7 +291,7 @@ def _exact(question: Question, text: str, tokens: list[str]) -> list[str] | None
     ids = set(question.option_ids)
     if raw.startswith(question.id + "."):
         raw = raw[len(question.id) + 1 :]
-    parts = [p.strip() for p in raw.split(",")] if question.multi else [raw]
+    parts = decode_answer(raw) if question.multi else [raw]
     if parts and all(p in ids for p in parts):
         return list(dict.fromkeys(parts))
     if raw == DONT_KNOW:

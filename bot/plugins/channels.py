@@ -38,7 +38,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import settings
-from bot.core.content import DONT_KNOW, get_questionnaire
+from bot.core.content import DONT_KNOW, decode_answer, get_questionnaire
 from bot.core.safety import CHECK_IN, CRISIS, assess
 from bot.workshops.registry import Gate
 
@@ -99,7 +99,7 @@ def is_allowed_payload(text: str) -> bool:
         if known is None:
             return False
         options, multi = known
-        chosen = match.group("options").split(",")
+        chosen = decode_answer(match.group("options"))
         if len(chosen) > 1 and not multi:
             return False
         return len(set(chosen)) == len(chosen) and all(option in options for option in chosen)

@@ -24,9 +24,11 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-SCORE_SLOTS = ("exploration", "commitment", "reconsideration")
-TEXT_SLOTS = ("workshop", "persona", "fit")
-QUESTION_PREFIX = "q_"
+from bot.core.content import ANSWER_SLOT_PREFIX as QUESTION_PREFIX  # summary.py and export.py use these two
+from bot.core.content import SCORE_SLOTS, encode_answer
+
+# The slots a dashboard row is made of, besides the answers (q_...): written into _EVENTS_SQL below.
+ROW_SLOTS = ("workshop", "demo", "persona", "fit", *SCORE_SLOTS)
 BASE_COLUMNS = (
     "sender_id", "workshop", "demo", "started", "last_event", "finished", "finished_at", "persona", "fit",
     *SCORE_SLOTS,
@@ -45,12 +47,13 @@ SELECT sender_id, id, type_name, timestamp, action_name AS slot,
 FROM events
 WHERE (type_name = 'user'
        OR (type_name = 'slot'
-           AND (action_name IN ('workshop', 'demo', 'persona', 'fit', 'exploration', 'commitment',
-                                'reconsideration')
-                OR action_name LIKE 'q\\_%' ESCAPE '\\')))
-{and_where}
+           AND (action_name IN ({row_slots})
+                OR action_name LIKE '{prefix}%' ESCAPE '\\')))
+{{and_where}}
 ORDER BY sender_id, id
-"""
+""".format(
+    row_slots=", ".join(f"'{name}'" for name in ROW_SLOTS), prefix=QUESTION_PREFIX.replace("_", "\\_")
+)
 
 _VALUE_TAIL = r'"value": (.*)}$'
 _WORKSHOP_SENDERS = """sender_id IN (
@@ -134,7 +137,7 @@ def _answer_text(value: Any) -> str | None:
     if _missing(value):
         return None
     if isinstance(value, (list, tuple)):
-        return ",".join(str(v) for v in value) or None
+        return encode_answer(str(v) for v in value) or None
     text = str(value).strip()
     return text or None
 
