@@ -38,7 +38,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import settings
-from bot.core.content import DONT_KNOW, decode_answer, get_questionnaire
+from bot.core.content import DONT_KNOW, PERSONA_ORDER, decode_answer, get_questionnaire
 from bot.core.safety import CHECK_IN, CRISIS, assess
 from bot.workshops.registry import Gate
 
@@ -62,7 +62,7 @@ CHANNEL_NAME = "rest"
 _ID = r"[a-z][a-z0-9_]{0,63}"
 ALLOWED_PAYLOADS: tuple[re.Pattern[str], ...] = (
     re.compile(rf'^/inform\{{\s*"option"\s*:\s*"(?P<question>{_ID})\.(?P<options>{_ID}(?:,{_ID}){{0,31}})"\s*\}}$'),
-    re.compile(r'^/ask_persona\{\s*"persona"\s*:\s*"(?:joost|luuk|tim)"\s*\}$'),
+    re.compile(rf'^/ask_persona\{{\s*"persona"\s*:\s*"(?:{"|".join(PERSONA_ORDER)})"\s*\}}$'),
     re.compile(r'^/feedback\{\s*"rating"\s*:\s*(?:[1-5]|"[1-5]")\s*\}$'),
     re.compile(
         r"^/(?:ask_why|meet_other|start_over|confirm_start_over|resume|affirm|deny|empty_message|too_long"
