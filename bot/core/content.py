@@ -261,7 +261,6 @@ class Persona:
     motives_text: str
     demo_answers: Mapping[str, str | list[str]]
     color: str = ""  # his colour in the plot and on the card, "#rrggbb"
-    next_steps: tuple[str, ...] = ()  # the reveal takes its steps from content/next_steps.yml
     source: str = ""
 
     @property

@@ -161,17 +161,6 @@ class Difference:
     label: str  # the option's button text in the pupil's tense
     reaches: bool  # this change alone would make him the outcome
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "question": self.question_id,
-            "option": self.option_id,
-            "current": list(self.current),
-            "gain": round(self.gain, 3),
-            "text": self.explain,
-            "label": self.label,
-            "reaches": self.reaches,
-        }
-
 
 # ---------------------------------------------------------------- the stage table (caps and scaling)
 
@@ -400,11 +389,6 @@ def _distance(values: Sequence[float], target: Sequence[float]) -> float:
     total = sum(w_dim * (values[i] - target[i]) ** 2 for i in range(n))
     total += sum(w_mot * (values[i] - target[i]) ** 2 for i in range(n, len(_VECTOR)))
     return math.sqrt(total)
-
-
-def _dims_distance(values: Sequence[float], target: Sequence[float]) -> float:
-    n = len(DIMENSIONS)
-    return math.sqrt(sum((values[i] - target[i]) ** 2 for i in range(n)) / n)
 
 
 def _values(scores: Scores) -> tuple[float, ...]:

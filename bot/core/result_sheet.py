@@ -84,7 +84,6 @@ class Sheet:
     subtitle: str
     fit: str
     persona_id: str
-    persona_name: str
     heading: str
     note: str | None
     status_label: str
@@ -280,7 +279,6 @@ def build_sheet(
         subtitle=texts.subtitle,
         fit=fit,
         persona_id=persona.id,
-        persona_name=persona.name,
         heading=texts.headings[fit].format(name=persona.name),
         note=texts.notes[fit].format(name=persona.name) if fit in texts.notes else None,
         status_label=str(payload.get("status_label") or persona.status_label),
