@@ -38,6 +38,7 @@ PERSONA_PHASES: tuple[str, ...] = (
 PERSONA_ORDER: tuple[str, ...] = ("joost", "luuk", "tim")
 STAGE_QUESTION = "stage"
 DONT_KNOW = "dont_know"
+DONT_KNOW_LABEL = "Weet ik niet"  # its button, on every question, and how the result sheet shows it
 DEFAULT_KEY = "default"
 
 # How a conversation is kept in Rasa slots (the one home of these names; domain/ and the tracker store follow).

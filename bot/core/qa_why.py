@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from bot.core.content import Persona, Question, Questionnaire, get_questionnaire
+from bot.core.content import DONT_KNOW_LABEL, Persona, Question, Questionnaire, get_questionnaire
 from bot.core.model import Difference, Match, Scores, differences, match, score
 from bot.core.reveal import why_text
 
@@ -42,7 +42,7 @@ def would_match(
 
 def _yours(question: Question, ids: Sequence[str], stage: str | None) -> str:
     labels = [option.label_for(stage) for option in question.options if option.id in ids]
-    return " + ".join(labels) if labels else "Weet ik niet"
+    return " + ".join(labels) if labels else DONT_KNOW_LABEL
 
 
 def why_match_text(

@@ -18,9 +18,18 @@ from typing import Any
 import yaml
 
 from bot import ROOT
-from bot.core.content import DIMENSIONS, ContentError, Persona, Questionnaire, get_personas, get_questionnaire
+from bot.core.content import (
+    DIMENSIONS,
+    DONT_KNOW,
+    DONT_KNOW_LABEL,
+    ContentError,
+    Persona,
+    Questionnaire,
+    get_personas,
+    get_questionnaire,
+)
 from bot.core.reveal import build_reveal
-from bot.core.turn import DONT_KNOW, DONT_KNOW_LABEL, State
+from bot.core.turn import State
 
 SHEET_PATH = ROOT / "content" / "result_sheet.yml"
 FITS: tuple[str, ...] = ("good", "weak", "diffusion", "insufficient")

@@ -13,6 +13,7 @@ from typing import Any
 from bot.core import safety
 from bot.core.content import (
     DONT_KNOW,
+    DONT_KNOW_LABEL,
     SCORE_SLOTS,
     STAGE_QUESTION,
     Question,
@@ -26,7 +27,6 @@ from bot.core.interpret import prefill, read_answer
 from bot.core.model import score
 from bot.core.text import words
 
-DONT_KNOW_LABEL = "Weet ik niet"
 # Rasa button payloads carry the chosen option as "<question_id>.<option_id>".
 OPTION_ENTITY = "option"
 
