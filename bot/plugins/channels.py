@@ -66,7 +66,7 @@ ALLOWED_PAYLOADS: tuple[re.Pattern[str], ...] = (
     re.compile(r'^/feedback\{\s*"rating"\s*:\s*(?:[1-5]|"[1-5]")\s*\}$'),
     re.compile(
         r"^/(?:ask_why|meet_other|start_over|confirm_start_over|resume|affirm|deny|empty_message|too_long"
-        r"|distress|check_in|skip_feedback)$"
+        r"|distress|check_in|talk|skip_feedback)$"
     ),
 )
 
