@@ -572,29 +572,9 @@ def explain_term(text: str) -> Reply:
     return _glossary_reply(entry.term, entry.text) if entry is not None else offtopic(unknown_word=True)
 
 
-def answer(
-    text: str,
-    current_persona: str | None,
-    persona_entity: str | None = None,
-    phase_entity: str | None = None,
-    personas: Mapping[str, Persona] | None = None,
-) -> str:
-    """The reply text only (kept for callers that need no source)."""
-    asked = Asked(
-        text=text,
-        persona=current_persona,
-        intent="ask_persona",
-        persona_entity=persona_entity,
-        phase_entity=phase_entity,
-    )
-    reply = respond(asked, personas)
-    return reply.text or offtopic(None).text
-
-
 __all__ = [
     "Asked",
     "Reply",
-    "answer",
     "explain_term",
     "mentions_restart",
     "find_persona",

@@ -14,7 +14,7 @@ import yaml
 from bot import ROOT
 from bot.core.content import ContentError, get_personas, get_questionnaire
 from bot.core.model import differences, match, score
-from bot.core.persona_qa import Asked, answer, explain_term, find_topic, load_topics, named_personas, respond
+from bot.core.persona_qa import Asked, explain_term, find_topic, load_topics, named_personas, respond
 from bot.core.qa_content import FACTS_PATH, ROUTES_PATH, get_facts, get_routes, load_facts, load_routes
 from bot.core.qa_match import Pattern
 from bot.core.qa_why import changed_answers
@@ -242,10 +242,10 @@ def test_explain_term_during_the_questions_never_reads_a_card() -> None:
     assert explain_term("wat deed tim na zijn studie").source == "offtopic"
 
 
-def test_answer_keeps_working_for_old_callers() -> None:
-    text = answer("wat deed Tim na zijn studie?", "joost", persona_entity="tim")
+def test_a_story_question_about_another_alumnus_is_answered_from_his_card() -> None:
+    text = respond(Asked("wat deed Tim na zijn studie?", "joost", "ask_persona", persona_entity="tim")).text
     assert text.startswith("Tim") and PERSONAS["tim"].phase("first_job").text in text
-    assert PERSONAS["joost"].doubt in answer("heeft joost ooit getwijfeld", "joost")
+    assert PERSONAS["joost"].doubt in respond(Asked("heeft joost ooit getwijfeld", "joost", "ask_persona")).text
 
 
 def test_find_topic_reads_rare_card_words_for_the_person() -> None:
