@@ -1,4 +1,5 @@
-"""Load and validate the advisor-editable content: the questionnaire and the persona cards.
+"""Load and validate the advisor-editable content: the questionnaire, the persona cards and the reveal texts.
+Also the one home of the constants the rest of the project shares, and of how a conversation sits in Rasa slots.
 
 Advisors edit YAML by hand, so every mistake must surface as one clear ContentError that
 names the file and the key path, instead of a KeyError deep inside a conversation.
