@@ -760,6 +760,21 @@ REVEAL_TEXTS: dict[str, frozenset[str]] = {
     "mirror_diffusion": frozenset(),
     "retry": frozenset({"questions"}),
     "steps_heading": frozenset(),
+    "why_not.insufficient": frozenset({"name"}),
+    "why_not.diffusion": frozenset({"name"}),
+    "why_not.close": frozenset({"name", "nearest"}),
+    "why_not.other": frozenset({"name", "nearest"}),
+    "why_not.nothing_closer": frozenset({"name"}),
+    "why_not.heading": frozenset({"name"}),
+    "why_not.change": frozenset({"question", "yours", "label", "name"}),
+    "why_not.change_also": frozenset({"question", "yours", "label", "name"}),
+    "why_not.count_1": frozenset(),
+    "why_not.count_2": frozenset(),
+    "why_not.count_3": frozenset(),
+    "why_not.count_more": frozenset(),
+    "why_not.reached": frozenset({"count", "name"}),
+    "why_not.nearer_but_other": frozenset({"count", "name", "other"}),
+    "why_not.nearer": frozenset({"count", "name"}),
 }
 
 

@@ -12,12 +12,12 @@ import pytest
 import yaml
 
 from bot import ROOT
-from bot.core.content import ContentError, get_personas, get_questionnaire
+from bot.core.content import ContentError, get_personas, get_questionnaire, load_reveal_texts
 from bot.core.model import differences, match, score
 from bot.core.persona_qa import Asked, explain_term, find_topic, load_topics, named_personas, respond
 from bot.core.qa_content import FACTS_PATH, ROUTES_PATH, get_facts, get_routes, load_facts, load_routes
 from bot.core.qa_match import Pattern
-from bot.core.qa_why import changed_answers
+from bot.core.qa_why import changed_answers, why_not_text
 from bot.core.reveal import why_text
 from bot.core.text import words
 
@@ -320,6 +320,24 @@ def test_why_texts_are_honest_about_a_weak_diffuse_or_thin_fit(fit: str, expect:
 
 def test_why_with_a_good_fit_keeps_the_reveal_wording() -> None:
     assert ask("waarom hij?", "luuk", intent="ask_why").text.startswith("Waarom Luuk? Je lijkt op hem, want je ")
+
+
+def test_why_not_wording_comes_from_the_reveal_file(tmp_path: Path) -> None:
+    data = yaml.safe_load((ROOT / "content" / "reveal.yml").read_text(encoding="utf-8"))
+    data["why_not"]["heading"] = "Anders dan {name}:"
+    path = tmp_path / "reveal.yml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    answers = dict(PERSONAS["joost"].demo_answers)
+    questionnaire = get_questionnaire()
+    scores = score(answers, questionnaire, answers["stage"])
+    result = match(scores)
+    found = differences(scores, "luuk", questionnaire, PERSONAS, limit=3)
+    assert found and result.persona_id != "luuk"
+    text = why_not_text(
+        PERSONAS["luuk"], PERSONAS[result.persona_id], result, found, result, answers["stage"], {}, PERSONAS,
+        questionnaire, load_reveal_texts(path),
+    )  # fmt: skip
+    assert "Anders dan Luuk:" in text.splitlines()
 
 
 def test_every_question_has_a_short_name_for_why_not() -> None:
