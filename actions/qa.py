@@ -58,6 +58,8 @@ def send(dispatcher: CollectingDispatcher, reply: Reply) -> None:
                 for pid in reply.others
             ],
         )
+    elif reply.response:
+        dispatcher.utter_message(response=reply.response)
     else:
         dispatcher.utter_message(text=reply.text)
     dispatcher.utter_message(json_message=answer_payload(reply.source))

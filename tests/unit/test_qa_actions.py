@@ -54,6 +54,11 @@ def test_why_him_keeps_the_mirror_and_why_not_him_does_not() -> None:
     assert sources(messages) == ["why:tim"] and mirror not in [m.get("text") for m in messages]
 
 
+def test_why_before_the_reveal_sends_the_one_not_revealed_response() -> None:
+    _, messages = run(ActionAnswerQuestion(), make_tracker(empty_slots(), "waarom niet tim?", intent="ask_why"))
+    assert messages[0]["response"] == "utter_not_revealed_yet" and sources(messages) == ["why:tim"]
+
+
 def test_after_nobody_yet_why_gets_the_mirror_for_nobody_yet() -> None:
     slots = revealed("luuk", fit="diffusion")
     _, messages = run(ActionExplainMatch(), make_tracker(slots, "waarom?", intent="ask_why"))
