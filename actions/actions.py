@@ -11,7 +11,7 @@ from rasa_sdk.events import ActionExecutionRejected, EventType, FollowupAction, 
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import qa
+from actions import feedback, qa
 from bot.core import turn
 from bot.core.content import RESULT_SLOTS, SCORE_SLOTS, get_questionnaire, question_of, slot_for
 from bot.core.domain_parts import FORM
@@ -273,6 +273,13 @@ class ActionAfterReveal(Action):
             (e.get("metadata", {}).get("utter_action") for e in reversed(tracker.events) if e.get("event") == "bot"),
             None,
         )
+        if last in feedback.RATING_QUESTIONS and any(ch.isdigit() for ch in text):
+            # A typed number right after "Geef een cijfer": the rating, whatever intent the classifier guessed.
+            rating = feedback.rating_in_text(text)
+            if rating is None:
+                dispatcher.utter_message(response="utter_ask_feedback_rating")
+                return []
+            return [SlotSet(feedback.RATING_SLOT, float(rating)), FollowupAction(feedback.FEEDBACK_FORM)]
         response = "utter_after_reveal_help_again" if last == "utter_after_reveal_help" else "utter_after_reveal_help"
         dispatcher.utter_message(response=response, buttons=AFTER_REVEAL_BUTTONS)
         return [SlotSet("pause", None)]

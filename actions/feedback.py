@@ -15,6 +15,9 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+FEEDBACK_FORM = "feedback_form"
+# The bot's messages that ask for the rating; a typed number right after one of them is the rating.
+RATING_QUESTIONS = frozenset({"utter_ask_feedback", "utter_ask_feedback_rating"})
 RATING_SLOT = "feedback_rating"
 TEXT_SLOT = "feedback_text"
 RATING_ENTITY = "rating"
@@ -98,7 +101,7 @@ class ValidateFeedbackForm(FormValidationAction):
             return {}
         values = [parse_rating(value) for value in tracker.get_latest_entity_values(RATING_ENTITY)]
         rating = next((value for value in values if value is not None), None)
-        if rating is None and requested == RATING_SLOT:
+        if rating is None:
             rating = rating_in_text(message.get("text") or "")
         if rating is not None:
             return {RATING_SLOT: float(rating)}

@@ -108,6 +108,7 @@ class Settings:
     trusted_proxies: int = 0
     workshop_cap: int = 60
     purge_interval_s: int = 3600
+    result_secret: str | None = None  # key of the "Mijn keuzespiegel" links; None: a random key in data_dir
 
     @property
     def rasa_url(self) -> str:
@@ -151,6 +152,17 @@ def check_token(token: str | None) -> str | None:
     return token
 
 
+def check_result_secret(secret: str | None) -> str | None:
+    """The key for the pupils' result links, or None for "a random key kept in the data directory";
+    a short key stops the program with a clear error (a guessable key would open every pupil's result)."""
+    if secret is not None and len(secret) < MIN_TOKEN_LENGTH:
+        raise ConfigError(
+            f"KEUZESPIEGEL_RESULT_SECRET is {len(secret)} characters long; use at least {MIN_TOKEN_LENGTH}, e.g. "
+            "python3 -c 'import secrets; print(secrets.token_urlsafe(24))'"
+        )
+    return secret
+
+
 def load() -> Settings:
     """Read the settings from the environment, with defaults that work on a fresh clone."""
     data_dir = Path(os.environ.get("KEUZESPIEGEL_DATA_DIR", str(ROOT / "var"))).resolve()
@@ -187,6 +199,7 @@ def load() -> Settings:
         trusted_proxies=_int("KEUZESPIEGEL_TRUSTED_PROXIES", 0, minimum=0),
         workshop_cap=_int("KEUZESPIEGEL_WORKSHOP_CAP", 60, minimum=1),
         purge_interval_s=_int("KEUZESPIEGEL_PURGE_INTERVAL", 3600, minimum=1),
+        result_secret=check_result_secret(os.environ.get("KEUZESPIEGEL_RESULT_SECRET", "").strip() or None),
     )
 
 

@@ -9,11 +9,12 @@ What it measures (issue 10):
 - "not explored, not committed" answer sets: the share that gets diffusion (target >= 90%);
 - sensitivity: the largest outcome change one answer can cause;
 - gaming: the largest share of the rest's combinations that three fixed answers give one persona (target <= 60%);
-- whether every outcome is reachable in every stage.
+- whether every outcome is reachable in every stage;
+- the mean "Herken je jezelf?" rating per persona (and fit) from the tracker store, once pupils have rated.
 
 Pure Python, no Rasa. The exhaustive part uses the model's own stage table and classify() (the same code
 as score() and match(); a spot check below compares both on sampled combinations).
-Run: make bench-model, or python scripts/bench_model.py [--out docs/bench/model.md] [--random N]
+Run: make bench-model, or python scripts/bench_model.py [--out docs/bench/model.md] [--random N] [--feedback-db URL]
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ from bot.core.model import (
     stage_table,
     targets,
 )
+from bot.workshops import feedback
 
 STAGE_NAMES = {"klas3": "klas 3", "bovenbouw": "bovenbouw", "examen": "examenjaar", "student": "student"}
 PERSONAS = PERSONA_ORDER
@@ -564,7 +566,7 @@ def spot_check(questionnaire: Questionnaire, grids: Mapping[str, Grid], where: T
     return mismatches
 
 
-def build_report(random_n: int, seed: int = 10) -> str:
+def build_report(random_n: int, seed: int = 10, feedback_db: str | None = None) -> str:
     started = time.time()
     questionnaire = get_questionnaire()
     personas = get_personas()
@@ -855,6 +857,8 @@ def build_report(random_n: int, seed: int = 10) -> str:
             f"with a good fit in {good:.1%} (the review found 97.7% in the exam year)."
         )
     add("")
+    # what pupils say: their "Herken je jezelf?" ratings (bot.workshops.feedback)
+    lines.extend(feedback.validation_report(feedback_db, {pid: p.name for pid, p in personas.items()}))
     add(f"_Generated in {time.time() - started:.0f} s._")
     add("")
     return "\n".join(lines)
@@ -864,8 +868,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(ROOT / "docs" / "bench" / "model.md"))
     parser.add_argument("--random", type=int, default=5000, help="pupils per stage in each random population")
+    parser.add_argument("--feedback-db", help="tracker store with the pupils' ratings (default: KEUZESPIEGEL_DB_URL)")
     args = parser.parse_args(argv)
-    report = build_report(args.random)
+    report = build_report(args.random, feedback_db=args.feedback_db)
     Path(args.out).write_text(report, encoding="utf-8")
     print(report)
     return 0

@@ -90,7 +90,13 @@ class SafetyNetClassifier(GraphComponent, IntentClassifier):
         confidence = float(self.component_config["confidence"])
         logger.debug(f"Safety net ({reason}) sets intent '{intent_name}'.")
         message.set(INTENT, {INTENT_NAME_KEY: intent_name, PREDICTED_CONFIDENCE_KEY: confidence}, add_to_output=True)
-        ranking = [r for r in (message.get(INTENT_RANKING_KEY) or []) if r.get(INTENT_NAME_KEY) != intent_name]
+        # The other tier's guess goes, and the rest stays far below: the FallbackClassifier would otherwise call
+        # "check_in 1.0, distress 0.95" ambiguous and answer a pupil in distress with "sorry, dat snap ik niet".
+        ranking = [
+            {**r, PREDICTED_CONFIDENCE_KEY: min(float(r.get(PREDICTED_CONFIDENCE_KEY) or 0.0), confidence / 2)}
+            for r in (message.get(INTENT_RANKING_KEY) or [])
+            if r.get(INTENT_NAME_KEY) not in SAFETY_INTENTS
+        ]
         ranking.insert(0, {INTENT_NAME_KEY: intent_name, PREDICTED_CONFIDENCE_KEY: confidence})
         message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
 

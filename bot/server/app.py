@@ -88,10 +88,7 @@ def render_demo_page(config: settings.Settings, source: str) -> tuple[str, str]:
     """The demo page with the Rasa address in the widget's script tag, and its CSP (inline styles by hash)."""
     bot_url = html.escape(config.rasa_url, quote=True)
     page = BOT_URL_ATTR.sub(f'data-bot-url="{bot_url}"', source, count=1)
-    hashes = [
-        base64.b64encode(hashlib.sha256(block.encode()).digest()).decode()
-        for block in STYLE_BLOCK.findall(page)
-    ]
+    hashes = [base64.b64encode(hashlib.sha256(block.encode()).digest()).decode() for block in STYLE_BLOCK.findall(page)]
     return page, page_csp(config, hashes)
 
 
@@ -132,16 +129,18 @@ async def widget_file(request: web.Request) -> web.StreamResponse:
 
 
 def demo_answers(persona: Any) -> dict[str, str]:
-    """question_id -> button payload from a persona's demo answers; multi questions use their first option."""
+    """question_id -> the payload the demo mode sends for a persona's demo answer.
+
+    A single answer is the bot's own button payload; a multi answer carries every option at once
+    ("what_matters.challenge,ambition", as the widget's "Klaar" sends it), so the demo plays all of them.
+    """
     from bot.core.turn import button_payload  # the same payload the bot puts on its buttons
 
     answers: dict[str, str] = {}
     for question_id, value in dict(persona.demo_answers).items():
-        if isinstance(value, (list, tuple)):
-            if not value:
-                continue
-            value = value[0]
-        answers[str(question_id)] = button_payload(str(question_id), str(value))
+        options = [str(v) for v in value] if isinstance(value, (list, tuple)) else [str(value)]
+        if options:
+            answers[str(question_id)] = button_payload(str(question_id), ",".join(options))
     return answers
 
 
@@ -214,6 +213,7 @@ def retention_task(config: settings.Settings) -> Any:
 def create_app(config: settings.Settings | None = None) -> web.Application:
     config = config or settings.load()
     settings.check_token(config.advisor_token)
+    settings.check_result_secret(config.result_secret)
     app = web.Application(client_max_size=64 * 1024, middlewares=[nosniff])
     app.cleanup_ctx.append(retention_task(config))
     app["settings"] = config
@@ -234,8 +234,9 @@ def main() -> None:
     config = settings.load()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # The access log shows request lines; chat messages never travel in a URL (they go to Rasa as JSON bodies).
-    web.run_app(create_app(config), host=config.host, port=config.web_port, print=None,
-                access_log_format='%a %t "%r" %s %b')
+    web.run_app(
+        create_app(config), host=config.host, port=config.web_port, print=None, access_log_format='%a %t "%r" %s %b'
+    )
 
 
 if __name__ == "__main__":

@@ -33,15 +33,20 @@ COOKIE = "keuzespiegel_advisor"
 SESSION_SECONDS = 12 * 3600
 MAX_FAILURES = 20  # failed logins per client address per minute, then 429 for further failures
 MAX_TRACKED_CLIENTS = 10_000  # then the address with the oldest failure is forgotten first
-PERSONA_DEMOS = (("joost", "Joost"), ("luuk", "Luuk"), ("tim", "Tim"))
 NOT_CONFIGURED = (
     "Het dashboard staat uit: zet KEUZESPIEGEL_ADVISOR_TOKEN (een lange geheime code) en start opnieuw. / "
     "The dashboard is off: set KEUZESPIEGEL_ADVISOR_TOKEN (a long secret) and restart."
 )
 CSP = "; ".join(
     [
-        "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:",
-        "connect-src 'self'", "object-src 'none'", "base-uri 'none'", "form-action 'self'",
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
         "frame-ancestors 'none'",
     ]
 )
@@ -190,16 +195,19 @@ def _login_page(message: str = "") -> str:
 
 
 def _html(text: str, status: int = 200, **headers: str) -> web.Response:
-    return web.Response(text=text, status=status, content_type="text/html", charset="utf-8",
-                        headers={**SECURITY_HEADERS, **headers})
+    return web.Response(
+        text=text, status=status, content_type="text/html", charset="utf-8", headers={**SECURITY_HEADERS, **headers}
+    )
 
 
 async def dashboard_page(request: web.Request) -> web.Response:
     """GET /dashboard: the projector page, or the login form."""
     token = _config(request).advisor_token
     if not token:
-        return _html(f"<!doctype html><meta charset='utf-8'><title>Keuzespiegel</title>"
-                     f"<p>{html.escape(NOT_CONFIGURED)}</p>", status=503)
+        return _html(
+            f"<!doctype html><meta charset='utf-8'><title>Keuzespiegel</title><p>{html.escape(NOT_CONFIGURED)}</p>",
+            status=503,
+        )
     if not is_authorized(request, token):
         return _html(_login_page(), status=401)
     return _html((STATIC_DIR / "dashboard.html").read_text(encoding="utf-8"))
@@ -221,8 +229,15 @@ async def login(request: web.Request) -> web.Response:
         return _html(_login_page("Onjuiste code."), status=401)
     response = web.HTTPSeeOther("/dashboard", headers=SECURITY_HEADERS)
     expires = int(time.time()) + SESSION_SECONDS
-    response.set_cookie(COOKIE, session_value(token, expires), max_age=SESSION_SECONDS, path="/dashboard",
-                        httponly=True, samesite="Strict", secure=_secure_cookie(request))
+    response.set_cookie(
+        COOKIE,
+        session_value(token, expires),
+        max_age=SESSION_SECONDS,
+        path="/dashboard",
+        httponly=True,
+        samesite="Strict",
+        secure=_secure_cookie(request),
+    )
     raise response
 
 
@@ -239,8 +254,14 @@ async def static_file(request: web.Request) -> web.StreamResponse:
     path = STATIC_DIR / name
     if "/" in name or path.suffix not in STATIC_TYPES or not path.is_file():
         raise web.HTTPNotFound()
-    return web.FileResponse(path, headers={"Content-Type": STATIC_TYPES[path.suffix],
-                                           "Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"})
+    return web.FileResponse(
+        path,
+        headers={
+            "Content-Type": STATIC_TYPES[path.suffix],
+            "Cache-Control": "no-cache",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
 
 
 # ---- API -------------------------------------------------------------------------------------------
@@ -251,28 +272,42 @@ def _workshop_or_404(request: web.Request) -> Any:
 
     workshop = get_workshop(request.match_info["code"], db_url=_config(request).db_url)
     if workshop is None:
-        raise web.HTTPNotFound(text='{"error": "Onbekende workshopcode."}', content_type="application/json",
-                               headers=SECURITY_HEADERS)
+        raise web.HTTPNotFound(
+            text='{"error": "Onbekende workshopcode."}', content_type="application/json", headers=SECURITY_HEADERS
+        )
     return workshop
 
 
 def _workshop_json(workshop: Any, config: settings.Settings) -> dict[str, Any]:
+    """The workshop with a demo link per alumnus (personas/*.yml: ids and names are content, not code)."""
+    from bot.workshops.summary import persona_catalog
+
     code = workshop.code
     return {
         **workshop.as_dict(config),
         "demo_links": [
-            {"persona": pid, "label": f"Demo: {name}", "url": f"/?demo={pid}&workshop={code}"}
-            for pid, name in PERSONA_DEMOS
+            {"persona": p.id, "label": f"Demo: {p.name}", "url": f"/?demo={p.id}&workshop={code}"}
+            for p in persona_catalog()
         ],
     }
 
 
-def build_summary(workshop: Any, config: settings.Settings) -> dict[str, Any]:
-    """The dashboard JSON for one workshop, read live from the tracker store."""
-    from bot.workshops import store, summary
+def workshop_frame(workshop: Any, config: settings.Settings) -> Any:
+    """The workshop's conversations with their "Herken je jezelf?" feedback, read live from the tracker store."""
+    from bot.workshops import feedback, store
 
     frame = store.load_conversations(workshop.code, db_url=config.db_url)
-    return {"workshop": _workshop_json(workshop, config), **summary.summarize(frame)}
+    return feedback.with_feedback(frame, db_url=config.db_url)
+
+
+def build_summary(workshop: Any, config: settings.Settings) -> dict[str, Any]:
+    """The dashboard JSON for one workshop: the group figures and the feedback ratings (never below 3)."""
+    from bot.workshops import feedback, summary
+
+    frame = workshop_frame(workshop, config)
+    figures = summary.summarize(frame)
+    ratings = feedback.rating_summary(frame, [p["id"] for p in figures["personas"]])
+    return {"workshop": _workshop_json(workshop, config), **figures, "feedback": ratings}
 
 
 async def list_api(request: web.Request) -> web.Response:
@@ -325,20 +360,20 @@ async def summary_api(request: web.Request) -> web.Response:
 
 async def csv_api(request: web.Request) -> web.Response:
     """GET /dashboard/api/workshops/{code}/export.csv"""
-    from bot.workshops import export, store
+    from bot.workshops import export
 
     config = _config(request)
     workshop = await _in_thread(_workshop_or_404, request)
 
     def render() -> str:
-        return export.to_csv(store.load_conversations(workshop.code, db_url=config.db_url))
+        return export.to_csv(workshop_frame(workshop, config))
 
     text = await _in_thread(render)
     return web.Response(
         body=("\ufeff" + text).encode("utf-8"),  # BOM: Excel then reads the accents right
-        content_type="text/csv", charset="utf-8",
-        headers={**SECURITY_HEADERS,
-                 "Content-Disposition": f'attachment; filename="keuzespiegel-{workshop.code}.csv"'},
+        content_type="text/csv",
+        charset="utf-8",
+        headers={**SECURITY_HEADERS, "Content-Disposition": f'attachment; filename="keuzespiegel-{workshop.code}.csv"'},
     )
 
 
@@ -356,9 +391,9 @@ async def report_api(request: web.Request) -> web.Response:
 
     body = await _in_thread(render)
     return web.Response(
-        body=body, content_type="image/png" if fmt == "png" else "application/pdf",
-        headers={**SECURITY_HEADERS,
-                 "Content-Disposition": f'inline; filename="keuzespiegel-{workshop.code}.{fmt}"'},
+        body=body,
+        content_type="image/png" if fmt == "png" else "application/pdf",
+        headers={**SECURITY_HEADERS, "Content-Disposition": f'inline; filename="keuzespiegel-{workshop.code}.{fmt}"'},
     )
 
 

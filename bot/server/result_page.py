@@ -47,8 +47,8 @@ SENDER = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 SECRET_FILE = "result-secret"
 RESULT_SLOTS = ("persona", "fit", "chat_state")
 RETENTION_MARK = re.compile(r"(<span data-retention-days>)\d*(</span>)")
-# Neutral colours for alumni whose card gives none (picked by position, not by who they are).
-FALLBACK_COLORS = ("#7a4b00", "#1d6b35", "#5b2c83", "#004f7a", "#7a1f3d")
+# The alumni's colours live in personas/*.yml only; one without a colour is drawn in the muted text colour.
+NEUTRAL_COLOR = "#4a4f57"
 YOU_COLOR = "#b3261e"
 A4_INCHES = (8.27, 11.69)
 WRITING_LINES = 2
@@ -101,10 +101,11 @@ def _config(request: web.Request) -> settings.Settings:
 
 
 def server_secret(config: settings.Settings) -> bytes:
-    """The key for the result links: KEUZESPIEGEL_RESULT_SECRET when settings has it, else a random key kept in
-    the data directory (created once, readable by this user only). Changing it makes old links stop working."""
-    configured = getattr(config, "result_secret", None)
-    if isinstance(configured, str) and configured:
+    """The key for the result links: KEUZESPIEGEL_RESULT_SECRET (config.result_secret) when set, else a random key
+    kept in the data directory (created once, readable by this user only). Several web servers that do not share
+    the data directory need the same KEUZESPIEGEL_RESULT_SECRET. Changing it makes old links stop working."""
+    configured = settings.check_result_secret(config.result_secret)
+    if configured:
         return configured.encode()
     path = Path(config.data_dir) / SECRET_FILE
     try:
@@ -165,7 +166,7 @@ def has_result(config: settings.Settings, sender_id: str) -> bool:
 
 
 def _colors(sheet: result_sheet.Sheet) -> dict[str, str]:
-    return {p.id: p.color or FALLBACK_COLORS[i % len(FALLBACK_COLORS)] for i, p in enumerate(sheet.points)}
+    return {p.id: p.color or NEUTRAL_COLOR for p in sheet.points}
 
 
 def draw_plot(ax: Any, sheet: result_sheet.Sheet, font: float = 9.0) -> None:

@@ -1,4 +1,9 @@
-"""Workshop exports for the advisor: an anonymous CSV and a one-page report (PNG or PDF)."""
+"""Workshop exports for the advisor: an anonymous CSV and a one-page report (PNG or PDF).
+
+The CSV holds no sender id and no text a pupil typed: answers are option labels, and of the "Herken je
+jezelf?" feedback only the 1-5 rating (column feedback_rating, filled when the frame went through
+bot.workshops.feedback.with_feedback). Persona colours come with the summary (personas/*.yml).
+"""
 
 from __future__ import annotations
 
@@ -11,11 +16,13 @@ from typing import Any
 
 import pandas as pd
 
+from bot.workshops import feedback
 from bot.workshops.store import QUESTION_PREFIX, SCORE_SLOTS
-from bot.workshops.summary import QuestionInfo, counted, question_catalog
+from bot.workshops.summary import QuestionInfo, counted, question_catalog, score_labels
 
 STAGE_QUESTION = "stage"
-PERSONA_COLORS = {"joost": "#d95f02", "luuk": "#1b9e77", "tim": "#7570b3"}
+NEUTRAL = "#888888"  # a persona without a colour, and the pupils' points: not a persona colour
+POINTS = "#2b8cbe"
 
 
 def _cell(value: Any) -> Any:
@@ -39,7 +46,7 @@ def _score(value: Any) -> str:
 def csv_rows(frame: pd.DataFrame, questionnaire: Any = None) -> tuple[list[str], list[list[Any]]]:
     """Header and rows: one per finished non-demo conversation, in random order, numbered 1..n."""
     catalog = [q for q in question_catalog(questionnaire) if q.id != STAGE_QUESTION]
-    header = ["nr", "stage", *SCORE_SLOTS, "persona", "fit", *(q.id for q in catalog)]
+    header = ["nr", "stage", *SCORE_SLOTS, "persona", "fit", *(q.id for q in catalog), *feedback.CSV_COLUMNS]
     real = counted(frame)
     finished = real[real["finished"].astype(bool)] if not real.empty else real
     records = finished.to_dict("records")
@@ -54,6 +61,7 @@ def csv_rows(frame: pd.DataFrame, questionnaire: Any = None) -> tuple[list[str],
                 record.get("persona") or "",
                 record.get("fit") or "",
                 *(_labels(record.get(QUESTION_PREFIX + q.id), q) for q in catalog),
+                *feedback.csv_values(record),
             ]
         )
     return header, [[_cell(value) for value in row] for row in rows]
@@ -74,6 +82,16 @@ def plain(text: str) -> str:
     return str(text).replace("$", r"\$")
 
 
+def rating_line(figures: dict[str, Any] | None) -> str:
+    """One line on "Herken je jezelf?" for the report (figures: feedback.rating_summary, or None)."""
+    if not figures:
+        return ""
+    if not figures["enough"]:
+        return f"Herken je jezelf? Nog minder dan {figures['min_count']} leerlingen gaven een cijfer."
+    mean = f"{figures['mean']:.1f}".replace(".", ",")
+    return f"Herken je jezelf? Gemiddeld {mean} van 5 ({figures['rated']} leerlingen gaven een cijfer)."
+
+
 def report_figure(summary: dict[str, Any], title: str) -> Any:
     """A one-page matplotlib Figure (no pyplot, safe in server threads) from a dashboard summary."""
     from matplotlib.figure import Figure
@@ -84,20 +102,29 @@ def report_figure(summary: dict[str, Any], title: str) -> Any:
     if summary.get("shown") != summary["finished"]:
         line += f" (figuren over de eerste {summary['shown']})"
     figure.text(0.05, 0.89, line, fontsize=13)
-    bars, scatter = figure.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.3], "left": 0.06, "right": 0.97,
-                                                       "top": 0.8, "bottom": 0.12, "wspace": 0.25})
+    bars, scatter = figure.subplots(
+        1,
+        2,
+        gridspec_kw={"width_ratios": [1, 1.3], "left": 0.06, "right": 0.97, "top": 0.8, "bottom": 0.12, "wspace": 0.25},
+    )
     personas = summary["personas"]
     if summary.get("group_large_enough"):
         names = [plain(p["name"]) for p in personas]
         # A suppressed count ("<3") is drawn as a stub with its label, never as its true height.
         counts = [p["count"] if isinstance(p["count"], int) else 0 for p in personas]
-        colors = [PERSONA_COLORS.get(p["id"], "#888888") for p in personas]
+        colors = [p.get("color") or NEUTRAL for p in personas]
         drawn = bars.bar(names, counts, color=colors)
         bars.bar_label(drawn, labels=[plain(str(p["count"])) for p in personas], fontsize=13)
         bars.set_ylim(0, max([*counts, 1]) * 1.2)
     else:
-        bars.text(0.5, 0.5, f"Nog minder dan {summary['min_count']} leerlingen klaar",
-                  ha="center", va="center", transform=bars.transAxes)
+        bars.text(
+            0.5,
+            0.5,
+            f"Nog minder dan {summary['min_count']} leerlingen klaar",
+            ha="center",
+            va="center",
+            transform=bars.transAxes,
+        )
         bars.set_xticks([])
     bars.set_title("Welk alumnusprofiel past het best", fontsize=13)
     bars.set_yticks([])
@@ -105,23 +132,46 @@ def report_figure(summary: dict[str, Any], title: str) -> Any:
         bars.spines[side].set_visible(False)
 
     points = summary.get("points", [])
-    scatter.scatter([p["exploration"] for p in points], [p["commitment"] for p in points],
-                    s=60, color="#2b8cbe", alpha=0.6, edgecolor="white", label="leerlingen")
+    scatter.scatter(
+        [p["exploration"] for p in points],
+        [p["commitment"] for p in points],
+        s=60,
+        color=POINTS,
+        alpha=0.6,
+        edgecolor="white",
+        label="leerlingen",
+    )
     for persona in personas:
         if math.isfinite(persona["exploration"]) and math.isfinite(persona["commitment"]):
-            color = PERSONA_COLORS.get(persona["id"], "#444444")
-            scatter.scatter([persona["exploration"]], [persona["commitment"]], marker="*", s=400, color=color,
-                            edgecolor="black", zorder=3)
-            scatter.annotate(plain(persona["name"]), (persona["exploration"], persona["commitment"]),
-                             xytext=(10, 8), textcoords="offset points", fontsize=12, fontweight="bold")
+            color = persona.get("color") or NEUTRAL
+            scatter.scatter(
+                [persona["exploration"]],
+                [persona["commitment"]],
+                marker="*",
+                s=400,
+                color=color,
+                edgecolor="black",
+                zorder=3,
+            )
+            scatter.annotate(
+                plain(persona["name"]),
+                (persona["exploration"], persona["commitment"]),
+                xytext=(10, 8),
+                textcoords="offset points",
+                fontsize=12,
+                fontweight="bold",
+            )
     scatter.set_xlim(0, 1)
     scatter.set_ylim(0, 1)
-    scatter.set_xlabel("Verkennen", fontsize=13)
-    scatter.set_ylabel("Vastleggen", fontsize=13)
-    scatter.set_title("De groep op verkennen en vastleggen", fontsize=13)
+    labels = summary.get("dimensions") or score_labels()
+    scatter.set_xlabel(plain(labels["exploration"]), fontsize=13)
+    scatter.set_ylabel(plain(labels["commitment"]), fontsize=13)
+    scatter.set_title("Waar staat de groep?", fontsize=13)
     scatter.grid(True, alpha=0.3)
-    figure.text(0.05, 0.03, "Anoniem: geen namen of volgorde; demo-gesprekken tellen niet mee.",
-                fontsize=9, color="#555555")
+    figure.text(0.05, 0.855, plain(rating_line(summary.get("feedback"))), fontsize=12)
+    figure.text(
+        0.05, 0.03, "Anoniem: geen namen of volgorde; demo-gesprekken tellen niet mee.", fontsize=9, color="#555555"
+    )
     return figure
 
 

@@ -5,30 +5,37 @@ live from the tracker store like everything else here. Figures follow the dashbo
 (bot.workshops.summary): demo conversations are left out, nothing is shown for fewer than MIN_COUNT ratings,
 counts below MIN_COUNT show as "<3", and ratings are taken in steps of MIN_COUNT in the order they were given,
 so that a change on the projector never belongs to one pupil.
+
+The free text ("wat klopt er niet?") never leaves the tracker store: a pupil may write a name, a class or
+something else that points to them, and the CSV and the report go to other people. The CSV gets the rating
+only; the dashboard shows how many of the ratings came with a text (suppressed like any count).
 """
 
 from __future__ import annotations
 
 import math
+import numbers
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from sqlalchemy.engine import Engine
 
 from bot.workshops import store
-from bot.workshops.summary import MIN_COUNT, counted, suppress
+from bot.workshops.summary import MIN_COUNT, SUPPRESSED, counted, suppress
 
 RATING_SLOT = "feedback_rating"
 TEXT_SLOT = "feedback_text"
 TIME_COLUMN = "feedback_at"
 FEEDBACK_SLOTS = (RATING_SLOT, TEXT_SLOT)
 RATINGS = (1, 2, 3, 4, 5)
-CSV_COLUMNS = (RATING_SLOT, TEXT_SLOT)
+CSV_COLUMNS = (RATING_SLOT,)  # the text is left out on purpose: see the module docstring
 
 
 def rating_of(value: Any) -> int | None:
-    """A stored rating as 1..5, None for anything else (unset, NaN, out of range)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    """A stored rating as 1..5, None for anything else (unset, NaN, out of range). numpy numbers count too: a
+    column of whole numbers comes out of pandas as numpy.int64, which is no Python int."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
         return None
     return int(value) if float(value).is_integer() and int(value) in RATINGS else None
 
@@ -89,27 +96,36 @@ def rating_summary(
     """JSON-ready "Herken je jezelf?" figures for the dashboard (frame: with_feedback(load_conversations(...))).
 
     {"rated": n shown (a multiple of min_count), "enough": n >= min_count, "mean": mean 1..5 (one decimal) or
-    None, "counts": {"1": count or "<3", ...} or None, "personas": [{"id", "rated", "mean"}]}; a persona's
-    figures are None (shown as "<3") below min_count.
+    None, "counts": {"1": count or "<3", ...} or None, "with_text": how many of them wrote a text (or "<3", None
+    below min_count), "personas": [{"id", "rated", "mean"}]}. A persona's figures are None (shown as "<3") below
+    min_count, and also when the ratings outside the personas shown would be fewer than min_count (the overall
+    mean would then give those few pupils' ratings away).
     """
     shown = rated_in_steps(frame, min_count)
     enough = len(shown) >= min_count
     ratings = shown[RATING_SLOT].map(rating_of) if enough else pd.Series(dtype=float)
     counts = {str(r): int((ratings == r).sum()) for r in RATINGS}
     ids = personas if personas is not None else sorted({str(p) for p in shown.get("persona", []) if p})
-    by_persona = []
-    for persona_id in ids:
-        own = shown[shown["persona"] == persona_id][RATING_SLOT] if enough else pd.Series(dtype=float)
-        big = len(own) >= min_count
-        by_persona.append(
-            {"id": persona_id, "rated": int(len(own)) if big else None, "mean": _mean(own) if big else None}
-        )
+    groups = {pid: shown[shown["persona"] == pid][RATING_SLOT] if enough else pd.Series(dtype=float) for pid in ids}
+    visible = {pid for pid, own in groups.items() if len(own) >= min_count}
+    while visible and 0 < len(shown) - sum(len(groups[pid]) for pid in visible) < min_count:
+        visible.remove(min(visible, key=lambda pid: (len(groups[pid]), pid)))
+    by_persona = [
+        {
+            "id": pid,
+            "rated": int(len(groups[pid])) if pid in visible else None,
+            "mean": _mean(groups[pid]) if pid in visible else None,
+        }
+        for pid in ids
+    ]
+    texts = int(shown[TEXT_SLOT].map(lambda t: bool(_text(t))).sum()) if enough and TEXT_SLOT in shown else 0
     return {
         "rated": int(len(shown)),
         "enough": enough,
         "min_count": min_count,
         "mean": _mean(shown[RATING_SLOT]) if enough else None,
         "counts": suppress(counts, min_count) if enough else None,
+        "with_text": (texts if texts >= min_count else SUPPRESSED) if enough else None,
         "personas": by_persona,
     }
 
@@ -138,6 +154,64 @@ def mean_by_persona(frame: pd.DataFrame, min_count: int = MIN_COUNT) -> dict[str
 
 
 def csv_values(record: dict[str, Any]) -> list[Any]:
-    """The CSV cells for CSV_COLUMNS of one conversation: the rating 1-5 (or "") and the text (or "")."""
+    """The CSV cells for CSV_COLUMNS of one conversation: the rating 1-5, or "" when there is none."""
     rating = rating_of(record.get(RATING_SLOT))
-    return ["" if rating is None else rating, _text(record.get(TEXT_SLOT)) or ""]
+    return ["" if rating is None else rating]
+
+
+FIT_NAMES = {"good": "good fit", "weak": "weak fit", "diffusion": "nobody yet", "insufficient": "too few answers"}
+
+
+def _cell(figures: dict[str, Any] | None) -> str:
+    if not figures or not figures["rated"]:
+        return "-"
+    mean = figures["mean"]
+    return f"{mean:.1f} ({figures['rated']})" if mean is not None else f"<{MIN_COUNT} ratings ({figures['rated']})"
+
+
+def report_lines(frame: pd.DataFrame, names: dict[str, str] | None = None, min_count: int = MIN_COUNT) -> list[str]:
+    """Markdown for the model's validation report: the mean "Herken je jezelf?" rating per persona, split by fit.
+
+    frame: with_feedback(load_conversations(...)) of every conversation. Without any rating there is one line
+    saying so; a mean is only given over at least min_count ratings.
+    """
+    names = names or {}
+    figures = mean_by_persona(frame, min_count)
+    lines = [
+        '## "Herken je jezelf?": how pupils rate their result',
+        "",
+        "After the reveal a pupil may rate how well the result fits, from 1 (not at all) to 5 (completely).",
+        "Mean rating (number of ratings) over finished conversations outside the demo mode, by the alumnus",
+        'the pupil was matched with and by fit ("nobody yet" and "too few answers": the nearest alumnus).',
+        f"A mean needs at least {min_count} ratings.",
+        "",
+    ]
+    if not figures:
+        return [*lines, "No ratings yet: the table appears here once pupils have rated their result.", ""]
+    fits = [fit for fit in FIT_NAMES if any(fit in f["by_fit"] for f in figures.values())]
+    fits += sorted({fit for f in figures.values() for fit in f["by_fit"]} - set(fits))
+    lines.append("| alumnus | all | " + " | ".join(FIT_NAMES.get(fit, fit) for fit in fits) + " |")
+    lines.append("|---|---:|" + "---:|" * len(fits))
+    order = {pid: i for i, pid in enumerate(names)}
+    for pid in sorted(figures, key=lambda p: (order.get(p, len(order)), p)):
+        row = figures[pid]
+        cells = [_cell(row), *(_cell(row["by_fit"].get(fit)) for fit in fits)]
+        lines.append(f"| {names.get(pid, pid)} | " + " | ".join(cells) + " |")
+    total = sum(f["rated"] for f in figures.values())
+    lines += ["", f"{total} rating(s) in all.", ""]
+    return lines
+
+
+def validation_report(db_url: str | None = None, names: dict[str, str] | None = None) -> list[str]:
+    """report_lines for every conversation in the tracker store (settings' database by default).
+
+    A SQLite file that does not exist yet means no data; it is not created.
+    """
+    from bot import settings
+
+    url = db_url or settings.load().db_url
+    path = url.split("///", 1)[1] if url.startswith("sqlite:///") else None
+    if path is not None and not path.startswith(":memory:") and not Path(path).exists():
+        return report_lines(pd.DataFrame(), names)
+    frame = store.load_conversations(db_url=url)
+    return report_lines(with_feedback(frame, db_url=url), names)

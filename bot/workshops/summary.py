@@ -44,6 +44,7 @@ class PersonaInfo:
     name: str
     exploration: float
     commitment: float
+    color: str = ""  # "#rrggbb" from personas/<id>.yml: the one home of the persona colours
 
 
 def _question_text(question: Any) -> str:
@@ -77,8 +78,9 @@ def question_catalog(questionnaire: Any = None) -> list[QuestionInfo]:
         if DONT_KNOW not in {o for o, _ in options}:
             options.append((DONT_KNOW, DONT_KNOW_LABEL))
         catalog.append(
-            QuestionInfo(str(question.id), _question_text(question), bool(getattr(question, "multi", False)),
-                         tuple(options))
+            QuestionInfo(
+                str(question.id), _question_text(question), bool(getattr(question, "multi", False)), tuple(options)
+            )
         )
     return catalog
 
@@ -99,12 +101,33 @@ def persona_catalog(personas: Any = None) -> list[PersonaInfo]:
         personas = get_personas()
     items = personas.items() if isinstance(personas, dict) else ((p.id, p) for p in personas)
     catalog = [
-        PersonaInfo(str(pid), str(getattr(p, "name", str(pid).capitalize())), _position(p, "exploration"),
-                    _position(p, "commitment"))
+        PersonaInfo(
+            str(pid),
+            str(getattr(p, "name", str(pid).capitalize())),
+            _position(p, "exploration"),
+            _position(p, "commitment"),
+            str(getattr(p, "color", "") or ""),
+        )
         for pid, p in items
     ]
     order = {pid: i for i, pid in enumerate(PERSONA_IDS)}
     return sorted(catalog, key=lambda p: (order.get(p.id, len(order)), p.id))
+
+
+def score_labels(questionnaire: Any = None) -> dict[str, str]:
+    """The name of each score as pupils read it (content/questionnaire.yml `dimensions`), for the axes: one name
+    per score across questions, plot, card and dashboard."""
+    if questionnaire is None:
+        from bot.core.content import get_questionnaire
+
+        questionnaire = get_questionnaire()
+    dimensions = getattr(questionnaire, "dimensions", None) or {}
+    labels = {}
+    for name in SCORE_SLOTS:
+        info = dimensions.get(name)
+        label = info.get("label") if isinstance(info, dict) else getattr(info, "label", None)
+        labels[name] = str(label) if label else name
+    return labels
 
 
 def suppress(counts: dict[str, int], min_count: int = MIN_COUNT) -> dict[str, int | str]:
@@ -200,7 +223,10 @@ def in_steps(finished: pd.DataFrame, step: int = MIN_COUNT) -> pd.DataFrame:
 
 
 def summarize(
-    frame: pd.DataFrame, questionnaire: Any = None, personas: Any = None, min_count: int = MIN_COUNT,
+    frame: pd.DataFrame,
+    questionnaire: Any = None,
+    personas: Any = None,
+    min_count: int = MIN_COUNT,
     now: float | None = None,
 ) -> dict[str, Any]:
     """JSON-ready figures for one workshop's conversations (bot.workshops.store.load_conversations)."""
@@ -226,11 +252,16 @@ def summarize(
         "group_large_enough": enough,
         "personas": [
             {
-                "id": p.id, "name": p.name, "exploration": p.exploration, "commitment": p.commitment,
+                "id": p.id,
+                "name": p.name,
+                "color": p.color,
+                "exploration": p.exploration,
+                "commitment": p.commitment,
                 "count": persona_counts[p.id] if enough else None,
             }
             for p in persona_info
         ],
+        "dimensions": score_labels(questionnaire),
         "points": score_points(shown) if enough else [],
         "questions": question_counts(shown, question_catalog(questionnaire), min_count),
     }

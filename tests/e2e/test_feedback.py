@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import math
+import urllib.request
 from typing import Any
 
 import pytest
@@ -35,8 +38,12 @@ def revealed(stack: Settings, persona: str = "tim") -> tuple[Chat, list[dict[str
 
 
 def stored(stack: Settings, sender: str) -> dict[str, Any]:
+    """The stored feedback slots; a slot set to nothing is None (pandas reads it as NaN next to a number)."""
     rows = store.last_slot_values(list(feedback.FEEDBACK_SLOTS), sender_id=sender, db_url=stack.db_url)
-    return dict(zip(rows["slot"], rows["value"], strict=True))
+    return {
+        slot: None if isinstance(value, float) and math.isnan(value) else value
+        for slot, value in zip(rows["slot"], rows["value"], strict=True)
+    }
 
 
 def test_rating_then_what_does_not_fit_is_stored_with_the_conversation(stack: Settings) -> None:
@@ -82,7 +89,7 @@ def test_typed_rating_and_a_made_up_one(stack: Settings) -> None:
     chat, _ = revealed(stack)
     replies = chat.send('/feedback{"rating": 9}')
     assert any("1 tot 5" in t for t in Chat.texts(replies)), chat.pretty()
-    assert math.isnan(float(stored(stack, chat.sender)["feedback_rating"] or math.nan))
+    assert stored(stack, chat.sender)["feedback_rating"] is None
     replies = chat.send("ik geef een 4")
     assert any("Wat klopt er niet?" in t for t in Chat.texts(replies)), chat.pretty()
     assert stored(stack, chat.sender)["feedback_rating"] == 4.0
@@ -97,14 +104,38 @@ def test_distress_while_asked_what_does_not_fit_gets_help_and_is_not_stored(stac
     assert stored(stack, chat.sender) == {"feedback_rating": 1.0, "feedback_text": None}
 
 
+def advisor_get(stack: Settings, path: str) -> bytes:
+    """GET a dashboard address with the advisor token, as the dashboard page does."""
+    request = urllib.request.Request(
+        f"{stack.web_url}{path}", headers={"Authorization": f"Bearer {stack.advisor_token}"}
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        assert response.status == 200, path
+        return response.read()
+
+
 def test_feedback_shows_up_in_the_workshop_figures(stack: Settings) -> None:
+    """Three ratings reach the dashboard (an aggregate from 3 on) and the CSV (the rating, never the text)."""
     code = registry.create_workshop("Herken je jezelf? e2e", db_url=stack.db_url).code
+    base = f"/dashboard/api/workshops/{code}"
+    own_words = "dat klopt niet helemaal voor mij"
     ratings = [4, 5, 3]
-    for rating in ratings:
+    for i, rating in enumerate(ratings):
         chat = Chat(stack, metadata={"workshop": code})
         chat.play(demo_answers("tim"))
         chat.send(f'/feedback{{"rating": {rating}}}')
-        chat.send("/skip_feedback")
+        chat.send(own_words if i == 0 else "/skip_feedback")
+        if i == 1:  # two ratings so far: the dashboard shows nothing yet
+            early = json.loads(advisor_get(stack, base + "/summary"))["feedback"]
+            assert early["enough"] is False and early["mean"] is None, json.dumps(early)
     frame = feedback.with_feedback(store.load_conversations(code, db_url=stack.db_url), db_url=stack.db_url)
     summary = feedback.rating_summary(frame, ["joost", "luuk", "tim"])
     assert summary["enough"] and summary["rated"] == 3 and summary["mean"] == 4.0, json.dumps(summary)
+
+    served = json.loads(advisor_get(stack, base + "/summary"))
+    assert served["feedback"] == summary and served["feedback"]["with_text"] == "<3"
+    assert own_words not in json.dumps(served)
+    text = advisor_get(stack, base + "/export.csv").decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert sorted(r["feedback_rating"] for r in rows) == ["3", "4", "5"]
+    assert own_words not in text and "feedback_text" not in text

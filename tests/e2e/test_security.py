@@ -261,10 +261,16 @@ def test_typed_back_restart_and_session_start_rewind_nothing(secure: servers.Sta
     replies = chat.send("/deny")
     if Chat.question(replies) is None:
         replies = chat.send("/resume")
+    # The commands count as messages the bot did not understand: the open question may have been skipped after
+    # two of them (no pupil is ever stuck), but no earlier question comes back and nothing was wiped.
     question = Chat.question(replies)
-    assert question is not None and question["question"] == next_question, chat.pretty()
-    reveal = chat.play(answers, opening=answers[next_question])
-    assert reveal["persona"] == "tim", chat.pretty()
+    assert question is not None and question["question"] not in asked, chat.pretty()
+    assert question["index"] >= len(asked) + 1 and next_question not in asked, chat.pretty()
+    turns = len(chat.transcript)
+    reveal = chat.play(answers, opening=answers[question["question"]])
+    assert reveal["persona"] in {"joost", "luuk", "tim"}, chat.pretty()
+    later = {q["question"] for _, replies in chat.transcript[turns:] if (q := Chat.question(replies))}
+    assert not later & set(asked), chat.pretty()
     for question in asked:
         assert slot(config, chat.sender, f"q_{question}") == chosen[question]
 

@@ -30,6 +30,7 @@ from bot import ROOT
 from bot.core import turn
 from bot.core.content import get_personas, get_questionnaire, slot_for
 from bot.core.turn import button_payload
+from bot.plugins.channels import clean_text
 from tests.unit.domain_files import load_domain
 
 DOMAIN = load_domain(ROOT / "domain")
@@ -234,6 +235,18 @@ def test_typed_commands_cannot_set_scores_or_persona() -> None:
     assert after["exploration"] == slots["exploration"]
 
 
+@pytest.mark.parametrize(
+    "typed", ['/inform{"persona":"tim","exploration":1.0}', '/inform{"option":"stage.rocket"}', "/nonexistent_intent"]
+)
+def test_typed_commands_made_plain_by_the_channel_are_asked_again_not_noted(typed: str) -> None:
+    """The channel turns unknown "/" text into plain text; that text is no answer and not a pupil's open words."""
+    slots, _ = answer(empty_slots(), "stage", "student")
+    after, messages = answer(slots, "hobbies_breadth", clean_text(typed), intent="inform")
+    assert after["q_hobbies_breadth"] is None and after["requested_slot"] == "q_hobbies_breadth"
+    assert after["misunderstood"] == 1.0
+    assert "utter_noted_open_answer" not in [m.get("response") for m in messages]
+
+
 def test_a_button_for_another_questions_option_is_only_taken_while_that_question_is_open() -> None:
     slots, _ = answer(empty_slots(), "stage", "student")
     slots, _ = answer(slots, "hobbies_breadth", "/x", entities=option_entity("hobbies_breadth", "many"))
@@ -382,6 +395,30 @@ def test_after_the_reveal_a_typed_yes_confirms_the_restart_and_help_never_repeat
     tracker.events.append({"event": "bot", "metadata": {"utter_action": first[0]["response"]}})
     _, second = run(ActionAfterReveal(), tracker)
     assert first[0]["response"] != second[0]["response"]
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "rating"), [("4", "inform", 4.0), ("ik geef een 2", "nlu_fallback", 2.0), ("een 9", "inform", None)]
+)
+def test_a_typed_number_right_after_the_rating_question_is_the_rating(text: str, intent: str, rating: Any) -> None:
+    """Whatever intent the classifier guesses for "4", it answers "Geef een cijfer"; 9 gets "1 tot 5" again."""
+    slots = {**slots_for_persona("joost"), "persona": "joost", "chat_state": "revealed"}
+    tracker = make_tracker(slots, text, intent=intent)
+    tracker.events.append({"event": "bot", "metadata": {"utter_action": "utter_ask_feedback"}})
+    events, messages = run(ActionAfterReveal(), tracker)
+    if rating is None:
+        assert [m["response"] for m in messages] == ["utter_ask_feedback_rating"] and events == []
+    else:
+        assert SlotSet("feedback_rating", rating) in events and FollowupAction("feedback_form") in events
+        assert messages == []
+
+
+def test_a_number_long_after_the_rating_question_is_no_rating() -> None:
+    slots = {**slots_for_persona("joost"), "persona": "joost", "chat_state": "revealed"}
+    tracker = make_tracker(slots, "4", intent="inform")
+    tracker.events.append({"event": "bot", "metadata": {"utter_action": "utter_after_reveal_help"}})
+    events, _ = run(ActionAfterReveal(), tracker)
+    assert FollowupAction("feedback_form") not in events
 
 
 def test_resume_after_a_stop_keeps_the_answers() -> None:

@@ -6,8 +6,7 @@
   const REFRESH_MS = 5000;
   const API = "/dashboard/api/workshops";
   const SVG_NS = "http://www.w3.org/2000/svg";
-  const COLORS = { joost: "#d95f02", luuk: "#1b9e77", tim: "#7570b3" };
-  const POINT_COLOR = "#2b8cbe";
+  const COLOR = /^#[0-9a-fA-F]{6}$/; // persona colours come with the summary (personas/*.yml)
 
   const $ = (id) => document.getElementById(id);
   let current = null;
@@ -27,6 +26,15 @@
     if (text !== undefined) node.textContent = String(text);
     if (parent) parent.appendChild(node);
     return node;
+  }
+
+  // A persona's colour as an SVG fill attribute, or a CSS class when the summary gives none.
+  function personaFill(p) {
+    return COLOR.test(p.color || "") ? { fill: p.color } : { class: "bar-unknown" };
+  }
+
+  function decimal(value) {
+    return value.toFixed(1).replace(".", ",");
   }
 
   function clear(node) {
@@ -114,6 +122,7 @@
     $("privacy").textContent = note;
     drawPersonas(s);
     drawScatter(s);
+    drawFeedback(s);
     drawQuestions(s);
     drawDemoButtons(s.workshop);
   }
@@ -134,8 +143,8 @@
       const known = typeof p.count === "number";
       const width = known ? (p.count / max) * 330 : 14;
       el("text", { x: 90, y: y + 10, "text-anchor": "end", class: "bar-name" }, svg, p.name);
-      el("rect", { x: 105, y: y - 28, width: Math.max(width, 2), height: 56, rx: 6,
-        fill: known ? COLORS[p.id] || "#888" : "#bbb" }, svg);
+      el("rect", Object.assign({ x: 105, y: y - 28, width: Math.max(width, 2), height: 56, rx: 6 },
+        known ? personaFill(p) : { class: "bar-hidden" }), svg);
       el("text", { x: 115 + width, y: y + 12, class: "bar-count" }, svg, p.count);
     });
   }
@@ -153,17 +162,20 @@
       el("line", { x1: x(0), x2: x(1), y1: y(t), y2: y(t), class: "grid" }, svg);
     }
     el("rect", { x: x(0), y: y(1), width: w, height: h, class: "frame" }, svg);
-    el("text", { x: m.left + w / 2, y: 440 - 15, "text-anchor": "middle", class: "axis" }, svg, "Verkennen \u2192");
+    // One name per score: the labels pupils read (content/questionnaire.yml), sent with the summary.
+    const labels = s.dimensions || {};
+    el("text", { x: m.left + w / 2, y: 440 - 15, "text-anchor": "middle", class: "axis" }, svg,
+      (labels.exploration || "exploration") + " \u2192");
     el("text", { x: 20, y: m.top + h / 2, "text-anchor": "middle", class: "axis",
-      transform: "rotate(-90 20 " + (m.top + h / 2) + ")" }, svg, "Vastleggen \u2192");
+      transform: "rotate(-90 20 " + (m.top + h / 2) + ")" }, svg, (labels.commitment || "commitment") + " \u2192");
     for (const p of s.points) {
-      el("circle", { cx: x(p.exploration), cy: y(p.commitment), r: 9, fill: POINT_COLOR, class: "point" }, svg);
+      el("circle", { cx: x(p.exploration), cy: y(p.commitment), r: 9, class: "point" }, svg);
     }
     for (const p of s.personas) {
       if (typeof p.exploration !== "number" || typeof p.commitment !== "number") continue;
       const cx = x(p.exploration);
       const cy = y(p.commitment);
-      el("path", { d: star(cx, cy, 16, 7), fill: COLORS[p.id] || "#444", class: "persona" }, svg);
+      el("path", Object.assign({ d: star(cx, cy, 16, 7), class: "persona" }, personaFill(p)), svg);
       el("text", { x: cx + (p.exploration > 0.8 ? -20 : 20), y: cy - 14,
         "text-anchor": p.exploration > 0.8 ? "end" : "start", class: "persona-name" }, svg, p.name);
     }
@@ -171,6 +183,52 @@
       el("text", { x: m.left + w / 2, y: m.top + h / 2, "text-anchor": "middle", class: "hint" }, svg,
         "Punten verschijnen vanaf " + s.min_count + " leerlingen");
     }
+  }
+
+  // "Herken je jezelf?": the mean rating and how often each rating was given, only from 3 ratings on.
+  // The pupils' own words never reach the dashboard; only how many ratings came with some.
+  function drawFeedback(s) {
+    const f = s.feedback;
+    const chart = $("fb-chart");
+    const list = $("fb-personas");
+    clear(chart);
+    clear(list);
+    const enough = !!(f && f.enough);
+    $("fb-figures").hidden = !enough;
+    $("fb-empty").hidden = enough;
+    if (!enough) {
+      $("fb-empty").textContent = "Nog minder dan " + (f ? f.min_count : s.min_count) + " leerlingen gaven een cijfer.";
+      $("fb-note").textContent = "";
+      return;
+    }
+    $("fb-mean").textContent = decimal(f.mean);
+    const ratings = ["1", "2", "3", "4", "5"];
+    const numbers = ratings.map((r) => (typeof f.counts[r] === "number" ? f.counts[r] : 0));
+    const max = Math.max(1, ...numbers);
+    const slot = 520 / ratings.length;
+    ratings.forEach((r, i) => {
+      const count = f.counts[r];
+      const known = typeof count === "number";
+      const height = known ? (count / max) * 130 : 10;
+      const x = i * slot + slot / 2;
+      el("rect", { x: x - 30, y: 160 - Math.max(height, 2), width: 60, height: Math.max(height, 2), rx: 4,
+        class: known ? "bar" : "bar-hidden" }, chart);
+      el("text", { x: x, y: 150 - height, "text-anchor": "middle", class: known ? "count" : "count hidden-count" },
+        chart, count);
+      el("text", { x: x, y: 190, "text-anchor": "middle", class: "axis" }, chart, r);
+    });
+    const names = Object.fromEntries(s.personas.map((p) => [p.id, p]));
+    for (const entry of f.personas) {
+      const persona = names[entry.id] || { id: entry.id, name: entry.id };
+      const item = html("li", "", list);
+      const swatch = el("svg", { class: "swatch", viewBox: "0 0 10 10", "aria-hidden": "true" }, item);
+      el("circle", Object.assign({ cx: 5, cy: 5, r: 5 }, personaFill(persona)), swatch);
+      item.appendChild(document.createTextNode(persona.name + ": "));
+      html("strong", "", item, entry.mean === null ? "<" + f.min_count : decimal(entry.mean));
+    }
+    let note = "Over " + f.rated + " cijfers; ze schuiven per " + f.min_count + " mee.";
+    note += " Met een toelichting erbij: " + f.with_text + ".";
+    $("fb-note").textContent = note;
   }
 
   function star(cx, cy, outer, inner) {

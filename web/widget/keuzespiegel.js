@@ -13,19 +13,19 @@
 (function () {
   "use strict";
 
-  var script = document.currentScript || document.querySelector('script[src*="keuzespiegel.js"]');
+  const script = document.currentScript || document.querySelector('script[src*="keuzespiegel.js"]');
   if (!script || window.__keuzespiegelLoaded) {
     return;
   }
   window.__keuzespiegelLoaded = true;
 
-  var REQUEST_TIMEOUT_MS = 15000;
-  var DEMO_DELAY_MS = 700;
-  var ID = /^[a-z][a-z0-9_-]{0,31}$/; // persona ids come from the server (personas/*.yml), never from here
-  var DEFAULT_PRIMARY = "#0b5394";
-  var SVG_NS = "http://www.w3.org/2000/svg";
+  const REQUEST_TIMEOUT_MS = 15000;
+  const DEMO_DELAY_MS = 700;
+  const ID = /^[a-z][a-z0-9_-]{0,31}$/; // persona ids come from the server (personas/*.yml), never from here
+  const DEFAULT_PRIMARY = "#0b5394";
+  const SVG_NS = "http://www.w3.org/2000/svg";
 
-  var TEXT = {
+  const TEXT = {
     launcher: "Chat met Keuzespiegel",
     restart: "Opnieuw beginnen",
     close: "Sluiten",
@@ -47,23 +47,23 @@
     keepOpen: "Mijn keuzespiegel",
     keepPdf: "Download als PDF",
     keepError: "Je uitkomst bewaren lukt nu even niet.",
-    progress: function (index, total, phase) {
+    progress: (index, total, phase) => {
       return "Vraag " + index + " van " + total + (phase ? " · " + phase : "");
     },
   };
 
   // ---------- configuration ----------
 
-  var params = new URLSearchParams(window.location.search);
-  var baseUrl = new URL(".", script.src).href;
-  var botUrl = (script.getAttribute("data-bot-url") || "http://localhost:5005").replace(/\/+$/, "");
-  var title = script.getAttribute("data-title") || "Keuzespiegel";
-  var primary = validColor(script.getAttribute("data-primary-color")) || DEFAULT_PRIMARY;
-  var urlDemo = (params.get("demo") || "").toLowerCase();
-  var urlWorkshop = cleanWorkshop(params.get("workshop") || script.getAttribute("data-workshop") || "");
-  var STORAGE_KEY = "keuzespiegel:v1:" + botUrl;
-  var PRIVACY_URL = new URL("../info/privacy.html", baseUrl).href;
-  var RESULT_API = new URL("../api/mijn-keuzespiegel", baseUrl).href;
+  const params = new URLSearchParams(window.location.search);
+  const baseUrl = new URL(".", script.src).href;
+  const botUrl = (script.getAttribute("data-bot-url") || "http://localhost:5005").replace(/\/+$/, "");
+  const title = script.getAttribute("data-title") || "Keuzespiegel";
+  const primary = validColor(script.getAttribute("data-primary-color")) || DEFAULT_PRIMARY;
+  const urlDemo = (params.get("demo") || "").toLowerCase();
+  const urlWorkshop = cleanWorkshop(params.get("workshop") || script.getAttribute("data-workshop") || "");
+  const STORAGE_KEY = "keuzespiegel:v1:" + botUrl;
+  const PRIVACY_URL = new URL("../info/privacy.html", baseUrl).href;
+  const RESULT_API = new URL("../api/mijn-keuzespiegel", baseUrl).href;
 
   function cleanWorkshop(code) {
     code = String(code || "").trim().toUpperCase();
@@ -81,16 +81,16 @@
 
   // WCAG relative luminance and contrast ratio, used to pick readable text on the school's colour.
   function luminance(hex) {
-    var rgb = [1, 3, 5].map(function (i) {
-      var c = parseInt(hex.slice(i, i + 2), 16) / 255;
+    const rgb = [1, 3, 5].map((i) => {
+      const c = parseInt(hex.slice(i, i + 2), 16) / 255;
       return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4);
     });
     return 0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2];
   }
 
   function contrast(a, b) {
-    var la = luminance(a);
-    var lb = luminance(b);
+    const la = luminance(a);
+    const lb = luminance(b);
     return (Math.max(la, lb) + 0.05) / (Math.min(la, lb) + 0.05);
   }
 
@@ -100,12 +100,12 @@
     if (window.crypto && typeof window.crypto.randomUUID === "function") {
       return window.crypto.randomUUID();
     }
-    var bytes = new Uint8Array(16);
+    const bytes = new Uint8Array(16);
     window.crypto.getRandomValues(bytes);
     bytes[6] = (bytes[6] & 0x0f) | 0x40;
     bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    var hex = Array.prototype.map
-      .call(bytes, function (b) {
+    const hex = Array.prototype.map
+      .call(bytes, (b) => {
         return (b + 0x100).toString(16).slice(1);
       })
       .join("");
@@ -126,9 +126,9 @@
 
   function loadState() {
     try {
-      var raw = window.sessionStorage.getItem(STORAGE_KEY);
+      const raw = window.sessionStorage.getItem(STORAGE_KEY);
       if (raw) {
-        var parsed = JSON.parse(raw);
+        const parsed = JSON.parse(raw);
         if (parsed && typeof parsed.sender === "string" && Array.isArray(parsed.items)) {
           return parsed;
         }
@@ -143,7 +143,7 @@
     try {
       window.sessionStorage.setItem(
         STORAGE_KEY,
-        JSON.stringify(state, function (key, value) {
+        JSON.stringify(state, (key, value) => {
           return key.charAt(0) === "_" ? undefined : value; // DOM references stay out
         })
       );
@@ -152,7 +152,7 @@
     }
   }
 
-  var state = loadState();
+  let state = loadState();
   if (urlWorkshop) state.workshop = urlWorkshop;
   if (ID.test(urlDemo)) state.demo = urlDemo;
   saveState();
@@ -160,9 +160,9 @@
   // ---------- DOM helpers ----------
 
   function el(tag, attrs, text) {
-    var node = document.createElement(tag);
+    const node = document.createElement(tag);
     if (attrs) {
-      Object.keys(attrs).forEach(function (key) {
+      Object.keys(attrs).forEach((key) => {
         if (attrs[key] !== null && attrs[key] !== undefined) node.setAttribute(key, attrs[key]);
       });
     }
@@ -171,8 +171,8 @@
   }
 
   function svg(tag, attrs, text) {
-    var node = document.createElementNS(SVG_NS, tag);
-    Object.keys(attrs || {}).forEach(function (key) {
+    const node = document.createElementNS(SVG_NS, tag);
+    Object.keys(attrs || {}).forEach((key) => {
       node.setAttribute(key, String(attrs[key]));
     });
     if (text !== undefined && text !== null) node.textContent = String(text);
@@ -180,7 +180,7 @@
   }
 
   function num(value) {
-    var n = Number(value);
+    const n = Number(value);
     if (!isFinite(n)) return 0;
     return Math.min(1, Math.max(0, n));
   }
@@ -191,23 +191,23 @@
 
   // ---------- build the widget ----------
 
-  var host = el("div", { id: "keuzespiegel-widget" });
-  var root = host.attachShadow({ mode: "open" });
-  var style = el("link", { rel: "stylesheet", href: baseUrl + "keuzespiegel.css" });
+  const host = el("div", { id: "keuzespiegel-widget" });
+  const root = host.attachShadow({ mode: "open" });
+  const style = el("link", { rel: "stylesheet", href: baseUrl + "keuzespiegel.css" });
   root.appendChild(style);
 
-  var onPrimary = contrast(primary, "#ffffff") >= 4.5 ? "#ffffff" : "#111111";
+  const onPrimary = contrast(primary, "#ffffff") >= 4.5 ? "#ffffff" : "#111111";
   host.style.setProperty("--ks-primary", primary);
   host.style.setProperty("--ks-on-primary", onPrimary);
 
-  var launcher = el("button", {
+  const launcher = el("button", {
     type: "button",
     class: "ks-launcher",
     "aria-expanded": "false",
     "aria-controls": "ks-panel",
     "data-testid": "launcher",
   });
-  var icon = svg("svg", { viewBox: "0 0 24 24", width: 22, height: 22, "aria-hidden": "true", class: "ks-launcher-icon" });
+  const icon = svg("svg", { viewBox: "0 0 24 24", width: 22, height: 22, "aria-hidden": "true", class: "ks-launcher-icon" });
   icon.appendChild(
     svg("path", {
       d: "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z",
@@ -217,7 +217,7 @@
   launcher.appendChild(icon);
   launcher.appendChild(el("span", { class: "ks-launcher-text" }, TEXT.launcher));
 
-  var panel = el("section", {
+  const panel = el("section", {
     id: "ks-panel",
     class: "ks-panel",
     role: "dialog",
@@ -227,15 +227,15 @@
     hidden: "",
   });
 
-  var header = el("header", { class: "ks-header" });
-  var titleBox = el("div", { class: "ks-title-box" });
+  const header = el("header", { class: "ks-header" });
+  const titleBox = el("div", { class: "ks-title-box" });
   titleBox.appendChild(el("h2", { id: "ks-title", class: "ks-title" }, title));
-  var progressLine = el("p", { class: "ks-progress", "data-testid": "progress" });
+  const progressLine = el("p", { class: "ks-progress", "data-testid": "progress" });
   titleBox.appendChild(progressLine);
   header.appendChild(titleBox);
-  var restartButton = el("button", { type: "button", class: "ks-restart", "data-testid": "restart" }, TEXT.restart);
+  const restartButton = el("button", { type: "button", class: "ks-restart", "data-testid": "restart" }, TEXT.restart);
   header.appendChild(restartButton);
-  var closeButton = el("button", {
+  const closeButton = el("button", {
     type: "button",
     class: "ks-close",
     "aria-label": TEXT.close,
@@ -245,21 +245,21 @@
   header.appendChild(closeButton);
   panel.appendChild(header);
 
-  var demoBanner = el("p", { class: "ks-demo", "data-testid": "demo-banner", hidden: "" });
+  const demoBanner = el("p", { class: "ks-demo", "data-testid": "demo-banner", hidden: "" });
   panel.appendChild(demoBanner);
 
-  var scroller = el("div", { class: "ks-scroller" });
+  const scroller = el("div", { class: "ks-scroller" });
   // The first screen: what will happen and what is stored, before the first question.
-  var intro = el("div", { class: "ks-intro-box", "data-testid": "intro" });
+  const intro = el("div", { class: "ks-intro-box", "data-testid": "intro" });
   intro.appendChild(el("p", null, TEXT.introWhat));
-  var stored = el("p", null, TEXT.introStored);
+  const stored = el("p", null, TEXT.introStored);
   stored.appendChild(
     el("a", { href: PRIVACY_URL, target: "_blank", rel: "noopener", "data-testid": "privacy-link" }, TEXT.privacy)
   );
   stored.appendChild(document.createTextNode("."));
   intro.appendChild(stored);
   scroller.appendChild(intro);
-  var log = el("div", {
+  const log = el("div", {
     class: "ks-log",
     role: "log",
     "aria-live": "polite",
@@ -268,22 +268,22 @@
     "data-testid": "messages",
   });
   scroller.appendChild(log);
-  var typing = el("div", { class: "ks-typing", "data-testid": "typing", hidden: "" });
+  const typing = el("div", { class: "ks-typing", "data-testid": "typing", hidden: "" });
   typing.appendChild(el("span", { class: "ks-sr-only" }, TEXT.typing));
-  for (var d = 0; d < 3; d++) typing.appendChild(el("span", { class: "ks-dot", "aria-hidden": "true" }));
+  for (let d = 0; d < 3; d++) typing.appendChild(el("span", { class: "ks-dot", "aria-hidden": "true" }));
   scroller.appendChild(typing);
-  var errorBox = el("div", { class: "ks-error", role: "alert", "data-testid": "error", hidden: "" });
-  var errorText = el("p", null, TEXT.error);
-  var retryButton = el("button", { type: "button", class: "ks-retry", "data-testid": "retry" }, TEXT.retry);
+  const errorBox = el("div", { class: "ks-error", role: "alert", "data-testid": "error", hidden: "" });
+  const errorText = el("p", null, TEXT.error);
+  const retryButton = el("button", { type: "button", class: "ks-retry", "data-testid": "retry" }, TEXT.retry);
   errorBox.appendChild(errorText);
   errorBox.appendChild(retryButton);
   scroller.appendChild(errorBox);
   panel.appendChild(scroller);
 
-  var form = el("form", { class: "ks-form", "data-testid": "form" });
+  const form = el("form", { class: "ks-form", "data-testid": "form" });
   form.setAttribute("novalidate", "");
-  var inputLabel = el("label", { for: "ks-input", class: "ks-sr-only" }, TEXT.inputLabel);
-  var input = el("input", {
+  const inputLabel = el("label", { for: "ks-input", class: "ks-sr-only" }, TEXT.inputLabel);
+  const input = el("input", {
     id: "ks-input",
     class: "ks-input",
     type: "text",
@@ -292,7 +292,7 @@
     placeholder: TEXT.placeholder,
     "data-testid": "input",
   });
-  var sendButton = el("button", { type: "submit", class: "ks-send", "data-testid": "send" }, TEXT.send);
+  const sendButton = el("button", { type: "submit", class: "ks-send", "data-testid": "send" }, TEXT.send);
   form.appendChild(inputLabel);
   form.appendChild(input);
   form.appendChild(sendButton);
@@ -303,17 +303,17 @@
 
   // ---------- rendering ----------
 
-  var busy = false;
-  var pending = null; // {message, display, unlocked: [items]} of the request that failed, for "Opnieuw proberen"
-  var demoAnswers = null;
-  var demoTimer = null;
+  let busy = false;
+  let pending = null; // {message, display, unlocked: [items]} of the request that failed, for "Opnieuw proberen"
+  let demoAnswers = null;
+  let demoTimer = null;
 
   function scrollToBottom() {
     scroller.scrollTop = scroller.scrollHeight;
   }
 
   function renderProgress() {
-    var p = state.progress;
+    const p = state.progress;
     if (p && p.total) {
       progressLine.textContent = TEXT.progress(p.index, p.total, p.phase);
       progressLine.hidden = false;
@@ -327,7 +327,7 @@
 
   function renderDemoBanner() {
     if (state.demo) {
-      var name = state.demo.charAt(0).toUpperCase() + state.demo.slice(1);
+      const name = state.demo.charAt(0).toUpperCase() + state.demo.slice(1);
       demoBanner.textContent = "";
       demoBanner.appendChild(el("strong", null, TEXT.demo));
       demoBanner.appendChild(document.createTextNode(" · " + TEXT.demoExplain + name));
@@ -338,8 +338,8 @@
   }
 
   function bubble(who, text) {
-    var row = el("div", { class: "ks-row ks-row-" + who });
-    var b = el("p", { class: "ks-bubble ks-" + who, "data-testid": who === "bot" ? "bot-message" : "user-message" });
+    const row = el("div", { class: "ks-row ks-row-" + who });
+    const b = el("p", { class: "ks-bubble ks-" + who, "data-testid": who === "bot" ? "bot-message" : "user-message" });
     if (who === "bot") b.appendChild(el("span", { class: "ks-sr-only" }, title + ": "));
     else b.appendChild(el("span", { class: "ks-sr-only" }, "Jij: "));
     b.appendChild(el("span", { class: "ks-text" }, text));
@@ -352,7 +352,7 @@
   }
 
   function multiPayload(item) {
-    var ids = item.selected.map(function (i) {
+    const ids = item.selected.map((i) => {
       return (optionOf(item.buttons[i].payload) || "").split(".").slice(1).join(".");
     });
     // Written exactly like the bot's own button payloads (bot/core/turn.py button_payload).
@@ -361,7 +361,7 @@
 
   function sendMulti(item) {
     if (item.used || busy || !item.selected.length) return;
-    var titles = item.selected.map(function (i) {
+    const titles = item.selected.map((i) => {
       return item.buttons[i].title;
     });
     send(multiPayload(item), titles.join("; "), { buttons: item, chosen: -1 });
@@ -370,11 +370,11 @@
   // A question that allows several answers: the options toggle, "Klaar" sends them together.
   // "Weet ik niet" still answers at once.
   function renderMultiButtons(item) {
-    var group = el("div", { class: "ks-quick ks-multi", role: "group", "aria-label": TEXT.multiGroup, "data-testid": "quick-replies" });
-    var done = el("button", { type: "button", class: "ks-quick-reply ks-done", "data-testid": "multi-done" }, TEXT.multiDone);
-    item.buttons.forEach(function (button, i) {
-      var direct = isDontKnow(button.payload);
-      var b = el(
+    const group = el("div", { class: "ks-quick ks-multi", role: "group", "aria-label": TEXT.multiGroup, "data-testid": "quick-replies" });
+    const done = el("button", { type: "button", class: "ks-quick-reply ks-done", "data-testid": "multi-done" }, TEXT.multiDone);
+    item.buttons.forEach((button, i) => {
+      const direct = isDontKnow(button.payload);
+      const b = el(
         "button",
         {
           type: "button",
@@ -385,17 +385,17 @@
         },
         button.title
       );
-      b.addEventListener("click", function (event) {
+      b.addEventListener("click", (event) => {
         if (item.used || busy) return;
         if (direct) {
           send(button.payload, button.title, { buttons: item, chosen: i });
           if (event.detail === 0) input.focus();
           return;
         }
-        var at = item.selected.indexOf(i);
+        const at = item.selected.indexOf(i);
         if (at >= 0) item.selected.splice(at, 1);
         else item.selected.push(i);
-        item.selected.sort(function (a, c) {
+        item.selected.sort((a, c) => {
           return a - c;
         });
         updateButtons(item);
@@ -403,7 +403,7 @@
       });
       group.appendChild(b);
     });
-    done.addEventListener("click", function (event) {
+    done.addEventListener("click", (event) => {
       sendMulti(item);
       if (event.detail === 0) input.focus();
     });
@@ -415,24 +415,24 @@
 
   function renderButtons(item) {
     if (item.multi) return renderMultiButtons(item);
-    var scale = item.buttons.every(function (button) {
+    const scale = item.buttons.every((button) => {
       return /^\/(skip_)?feedback\b/.test(button.payload);
     });
-    var group = el("div", {
+    const group = el("div", {
       class: "ks-quick" + (scale ? " ks-scale" : ""),
       role: "group",
       "aria-label": "Kies een antwoord",
       "data-testid": "quick-replies",
     });
-    item.buttons.forEach(function (button, i) {
-      var b = el(
+    item.buttons.forEach((button, i) => {
+      const b = el(
         "button",
         { type: "button", class: "ks-quick-reply", "data-testid": "quick-reply", "data-payload": button.payload },
         button.title
       );
       b.disabled = !!item.used;
       if (item.used && item.chosen === i) b.classList.add("ks-chosen");
-      b.addEventListener("click", function (event) {
+      b.addEventListener("click", (event) => {
         if (item.used || busy) return;
         send(button.payload, button.title, { buttons: item, chosen: i });
         // The button is now disabled and loses focus; keyboard users go on in the text field.
@@ -448,18 +448,18 @@
   function updateButtons(item) {
     if (!item._el) return;
     if (item.multi) {
-      Array.prototype.forEach.call(item._el.querySelectorAll("[data-testid=quick-reply]"), function (b, i) {
-        var on = item.selected.indexOf(i) >= 0;
+      Array.prototype.forEach.call(item._el.querySelectorAll("[data-testid=quick-reply]"), (b, i) => {
+        const on = item.selected.indexOf(i) >= 0;
         b.disabled = !!item.used;
         if (b.hasAttribute("aria-pressed")) b.setAttribute("aria-pressed", on ? "true" : "false");
         b.classList.toggle("ks-selected", on && !item.used);
         b.classList.toggle("ks-chosen", !!item.used && (on ? item.chosen === -1 : item.chosen === i));
       });
-      var done = item._el.querySelector("[data-testid=multi-done]");
+      const done = item._el.querySelector("[data-testid=multi-done]");
       done.disabled = !!item.used || !item.selected.length;
       return;
     }
-    Array.prototype.forEach.call(item._el.querySelectorAll("button"), function (b, i) {
+    Array.prototype.forEach.call(item._el.querySelectorAll("button"), (b, i) => {
       b.disabled = !!item.used;
       b.classList.toggle("ks-chosen", !!item.used && item.chosen === i);
     });
@@ -475,7 +475,7 @@
 
   function appendItem(item) {
     state.items.push(item);
-    var node = renderItem(item);
+    const node = renderItem(item);
     if (node) log.appendChild(node);
     return node;
   }
@@ -483,7 +483,7 @@
   function markReveal() {
     panel.classList.toggle(
       "ks-has-reveal",
-      state.items.some(function (item) {
+      state.items.some((item) => {
         return item.kind === "reveal";
       })
     );
@@ -492,8 +492,8 @@
   function renderAll() {
     markReveal();
     log.textContent = "";
-    state.items.forEach(function (item) {
-      var node = renderItem(item);
+    state.items.forEach((item) => {
+      const node = renderItem(item);
       if (node) log.appendChild(node);
     });
     renderProgress();
@@ -503,13 +503,13 @@
   // ---------- the reveal ----------
 
   // An honest heading per fit (the payload's `fit`); with diffusion or too few answers the name is only the nearest.
-  var FIT_KICKER = {
+  const FIT_KICKER = {
     good: "Jij lijkt het meest op",
     weak: "Je lijkt een beetje op",
     diffusion: "Je lijkt nog op geen van de drie. Het dichtst bij zit",
     insufficient: "Nog te weinig antwoorden. Het dichtst bij zit",
   };
-  var FIT_TEXT = {
+  const FIT_TEXT = {
     good: "Je antwoorden passen goed bij zijn manier van kiezen.",
     weak: "Je lijkt ook op een van de anderen. Je past niet precies in één hokje, en dat is prima.",
     diffusion: "Je bent nog aan het zoeken. Dat is heel gewoon. Kijk eens hoe hij het deed.",
@@ -518,17 +518,17 @@
 
   // One name per score, from the payload (content/questionnaire.yml `dimensions`); nothing is named here.
   function dimensionLabel(data, key) {
-    var dims = data && data.dimensions;
-    var entry = dims && typeof dims === "object" ? dims[key] : null;
-    var label = entry && typeof entry === "object" ? entry.label : entry;
+    const dims = data && data.dimensions;
+    const entry = dims && typeof dims === "object" ? dims[key] : null;
+    const label = entry && typeof entry === "object" ? entry.label : entry;
     return typeof label === "string" && label ? label : key;
   }
 
   function renderKeep(item) {
-    var keep = el("div", { class: "ks-keep", "data-testid": "keep" });
+    const keep = el("div", { class: "ks-keep", "data-testid": "keep" });
     keep.appendChild(el("h4", null, TEXT.keepTitle));
     keep.appendChild(el("p", null, TEXT.keepText));
-    var links = el("p", { class: "ks-keep-links" });
+    const links = el("p", { class: "ks-keep-links" });
     keep.appendChild(links);
     function show() {
       links.textContent = "";
@@ -545,7 +545,7 @@
     show();
     if (!item.link && !item.linkFailed && !item._fetching) {
       item._fetching = true;
-      fetchLink(item, state.sender, 2, function () {
+      fetchLink(item, state.sender, 2, () => {
         item._fetching = false;
         item._show();
       });
@@ -561,20 +561,20 @@
       body: JSON.stringify({ sender: sender }),
       credentials: "omit",
     })
-      .then(function (r) {
+      .then((r) => {
         if (!r.ok) throw new Error("HTTP " + r.status);
         return r.json();
       })
-      .then(function (link) {
+      .then((link) => {
         if (sender !== state.sender) return;
         item.link = { page: new URL(link.page, baseUrl).href, pdf: new URL(link.pdf, baseUrl).href };
         saveState();
         done();
       })
-      .catch(function () {
+      .catch(() => {
         if (sender !== state.sender) return;
         if (tries > 1) {
-          setTimeout(function () {
+          setTimeout(() => {
             fetchLink(item, sender, tries - 1, done);
           }, 1500);
           return;
@@ -585,14 +585,14 @@
   }
 
   function renderReveal(data, item) {
-    var personaId = ID.test(String(data.persona || "")) ? data.persona : null;
-    var card = el("article", { class: "ks-card", "data-testid": "persona-card", "data-persona": personaId || "" });
+    const personaId = ID.test(String(data.persona || "")) ? data.persona : null;
+    const card = el("article", { class: "ks-card", "data-testid": "persona-card", "data-persona": personaId || "" });
 
-    var main = el("div", { class: "ks-card-main" });
+    const main = el("div", { class: "ks-card-main" });
     card.appendChild(main);
-    var top = el("div", { class: "ks-card-top" });
+    const top = el("div", { class: "ks-card-top" });
     if (personaId) {
-      var portrait = top.appendChild(
+      const portrait = top.appendChild(
         el("img", {
           class: "ks-portrait",
           src: baseUrl + "portraits/" + personaId + ".svg",
@@ -602,12 +602,12 @@
           "data-testid": "persona-portrait",
         })
       );
-      portrait.addEventListener("error", function () {
+      portrait.addEventListener("error", () => {
         portrait.remove(); // an alumnus without a drawing yet
       });
     }
-    var heading = el("div", { class: "ks-card-heading" });
-    var fit = FIT_TEXT[data.fit] ? data.fit : "weak";
+    const heading = el("div", { class: "ks-card-heading" });
+    const fit = FIT_TEXT[data.fit] ? data.fit : "weak";
     heading.appendChild(el("p", { class: "ks-card-kicker", "data-testid": "persona-kicker" }, FIT_KICKER[fit]));
     heading.appendChild(el("h3", { class: "ks-card-name", "data-testid": "persona-name" }, data.name || ""));
     if (data.status_label) {
@@ -618,16 +618,16 @@
 
     main.appendChild(el("p", { class: "ks-fit ks-fit-" + fit, "data-testid": "persona-fit", "data-fit": fit }, FIT_TEXT[fit]));
     if (data.status_explain) main.appendChild(el("p", { class: "ks-explain" }, data.status_explain));
-    var cardInfo = data.card || {};
+    const cardInfo = data.card || {};
     if (cardInfo.intro) main.appendChild(el("p", { class: "ks-intro" }, cardInfo.intro));
 
     card.appendChild(renderPlot(data));
 
     if (Array.isArray(cardInfo.phases) && cardInfo.phases.length) {
-      var phases = el("div", { class: "ks-phases", "data-testid": "persona-phases" });
+      const phases = el("div", { class: "ks-phases", "data-testid": "persona-phases" });
       phases.appendChild(el("h4", null, "Zo ging het bij " + (data.name || "hem")));
-      cardInfo.phases.forEach(function (phase) {
-        var details = el("details", { class: "ks-phase", "data-testid": "persona-phase-" + (phase.id || "") });
+      cardInfo.phases.forEach((phase) => {
+        const details = el("details", { class: "ks-phase", "data-testid": "persona-phase-" + (phase.id || "") });
         details.appendChild(el("summary", null, phase.title || ""));
         details.appendChild(el("p", null, phase.text || ""));
         phases.appendChild(details);
@@ -635,13 +635,13 @@
       card.appendChild(phases);
     }
     if (Array.isArray(cardInfo.next_steps) && cardInfo.next_steps.length) {
-      var steps = el("div", { class: "ks-steps", "data-testid": "persona-next-steps" });
+      const steps = el("div", { class: "ks-steps", "data-testid": "persona-next-steps" });
       steps.appendChild(el("h4", null, "Wat kun je nu doen?"));
-      var list = el("ul");
-      cardInfo.next_steps.forEach(function (step) {
+      const list = el("ul");
+      cardInfo.next_steps.forEach((step) => {
         // A step is a text, or {text, link: {title, url}} with a link a school can set.
-        var li = el("li", null, typeof step === "string" ? step : (step && step.text) || "");
-        var link = step && typeof step === "object" ? step.link : null;
+        const li = el("li", null, typeof step === "string" ? step : (step && step.text) || "");
+        const link = step && typeof step === "object" ? step.link : null;
         if (link && typeof link.url === "string" && /^https?:\/\//.test(link.url)) {
           li.appendChild(document.createTextNode(" "));
           li.appendChild(el("a", { href: link.url, target: "_blank", rel: "noopener noreferrer" }, link.title || link.url));
@@ -656,15 +656,15 @@
     return card;
   }
 
-  // Colours come with each alumnus in the payload (personas/*.yml); these neutral ones are only picked, by
-  // position, for a payload without them. Each reaches 4.5:1 on the plot background.
-  var FALLBACK_COLORS = ["#7a4b00", "#1d6b35", "#5b2c83", "#004f7a", "#7a1f3d"];
-  var YOU_COLOR = "#b3261e";
+  // Colours come with each alumnus in the payload (personas/*.yml, their only home). An alumnus without one is
+  // drawn in the muted text colour (4.5:1 or more on the plot background); "Jij" has its own colour.
+  const NEUTRAL_COLOR = "#4a4f57";
+  const YOU_COLOR = "#b3261e";
 
   function renderPlot(data) {
     // Plot area inside a 340 x 300 viewBox.
-    var L = 52, R = 326, T = 16, B = 246;
-    var W = R - L, H = B - T;
+    const L = 52, R = 326, T = 16, B = 246;
+    const W = R - L, H = B - T;
     function px(x) {
       return L + num(x) * W;
     }
@@ -672,9 +672,9 @@
       return B - num(y) * H;
     }
 
-    var figure = el("figure", { class: "ks-plot" });
-    var descId = "ks-plot-desc-" + Math.random().toString(36).slice(2, 8);
-    var plot = svg("svg", {
+    const figure = el("figure", { class: "ks-plot" });
+    const descId = "ks-plot-desc-" + Math.random().toString(36).slice(2, 8);
+    const plot = svg("svg", {
       viewBox: "0 0 340 300",
       role: "img",
       "aria-labelledby": descId,
@@ -692,7 +692,7 @@
     plot.appendChild(svg("text", { x: L, y: B + 16, class: "ks-plot-tick", "text-anchor": "start" }, "weinig"));
     plot.appendChild(svg("text", { x: R, y: B + 16, class: "ks-plot-tick", "text-anchor": "end" }, "veel"));
     plot.appendChild(svg("text", { x: (L + R) / 2, y: B + 40, class: "ks-plot-label", "text-anchor": "middle", "data-testid": "plot-x-label" }, dimensionLabel(data, "exploration") + " →"));
-    var yLabel = svg(
+    const yLabel = svg(
       "text",
       {
         x: 0,
@@ -706,23 +706,23 @@
     );
     plot.appendChild(yLabel);
 
-    var ux = px(data.exploration);
-    var uy = py(data.commitment);
-    var doubt = num(data.reconsideration);
-    var ringR = 11 + doubt * 34;
-    var personas = (Array.isArray(data.personas) ? data.personas : []).filter(function (p) {
+    const ux = px(data.exploration);
+    const uy = py(data.commitment);
+    const doubt = num(data.reconsideration);
+    const ringR = 11 + doubt * 34;
+    const personas = (Array.isArray(data.personas) ? data.personas : []).filter((p) => {
       return p && ID.test(String(p.id || ""));
     });
-    var colors = {};
-    personas.forEach(function (p, i) {
-      colors[p.id] = validColor(p.color) || FALLBACK_COLORS[i % FALLBACK_COLORS.length];
+    const colors = {};
+    personas.forEach((p) => {
+      colors[p.id] = validColor(p.color) || NEUTRAL_COLOR;
     });
-    var xName = dimensionLabel(data, "exploration");
-    var yName = dimensionLabel(data, "commitment");
-    var doubtName = dimensionLabel(data, "reconsideration");
+    const xName = dimensionLabel(data, "exploration");
+    const yName = dimensionLabel(data, "commitment");
+    const doubtName = dimensionLabel(data, "reconsideration");
     // Boxes already used in the plot: the ring, the persona dots, then the labels as they are placed.
-    var taken = [{ x1: ux - ringR, x2: ux + ringR, y1: uy - ringR, y2: uy + ringR }];
-    personas.forEach(function (p) {
+    const taken = [{ x1: ux - ringR, x2: ux + ringR, y1: uy - ringR, y2: uy + ringR }];
+    personas.forEach((p) => {
       taken.push({ x1: px(p.exploration) - 9, x2: px(p.exploration) + 9, y1: py(p.commitment) - 9, y2: py(p.commitment) + 9 });
     });
 
@@ -731,54 +731,54 @@
     }
 
     // "Jij" goes above, below, right or left of the ring: the first place clear of the dots.
-    var youSpots = [
+    const youSpots = [
       { x: ux, y: uy - ringR - 5, anchor: "middle", box: { x1: ux - 14, x2: ux + 14, y1: uy - ringR - 19, y2: uy - ringR - 2 } },
       { x: ux, y: uy + ringR + 16, anchor: "middle", box: { x1: ux - 14, x2: ux + 14, y1: uy + ringR + 2, y2: uy + ringR + 19 } },
       { x: ux + ringR + 4, y: uy + 5, anchor: "start", box: { x1: ux + ringR + 2, x2: ux + ringR + 32, y1: uy - 10, y2: uy + 7 } },
       { x: ux - ringR - 4, y: uy + 5, anchor: "end", box: { x1: ux - ringR - 32, x2: ux - ringR - 2, y1: uy - 10, y2: uy + 7 } },
-    ].filter(function (o) {
+    ].filter((o) => {
       return inside(o.box);
     });
 
     function overlap(box) {
-      return taken.reduce(function (sum, t) {
-        var w = Math.min(box.x2, t.x2) - Math.max(box.x1, t.x1);
-        var h = Math.min(box.y2, t.y2) - Math.max(box.y1, t.y1);
+      return taken.reduce((sum, t) => {
+        const w = Math.min(box.x2, t.x2) - Math.max(box.x1, t.x1);
+        const h = Math.min(box.y2, t.y2) - Math.max(box.y1, t.y1);
         return sum + (w > 0 && h > 0 ? w * h : 0);
       }, 0);
     }
 
-    var youSpot = youSpots.reduce(function (best, o) {
+    const youSpot = youSpots.reduce((best, o) => {
       return best === null || overlap(o.box) < overlap(best.box) ? o : best;
     }, null) || { x: ux, y: uy - ringR - 5, anchor: "middle", box: null };
     if (youSpot.box) taken.push(youSpot.box);
 
     function labelPlace(cx, cy, name) {
-      var w = 9 * String(name).length + 4;
-      var options = [
+      const w = 9 * String(name).length + 4;
+      const options = [
         { x: cx + 11, y: cy + 5, anchor: "start", box: { x1: cx + 9, x2: cx + 11 + w, y1: cy - 9, y2: cy + 7 } },
         { x: cx - 11, y: cy + 5, anchor: "end", box: { x1: cx - 11 - w, x2: cx - 9, y1: cy - 9, y2: cy + 7 } },
         { x: cx, y: cy + 22, anchor: "middle", box: { x1: cx - w / 2, x2: cx + w / 2, y1: cy + 9, y2: cy + 25 } },
         { x: cx, y: cy - 12, anchor: "middle", box: { x1: cx - w / 2, x2: cx + w / 2, y1: cy - 25, y2: cy - 9 } },
-      ].filter(function (o) {
+      ].filter((o) => {
         return inside(o.box);
       });
       // The first place without overlap, else the one that overlaps least.
-      var chosen = options.reduce(function (best, o) {
+      const chosen = options.reduce((best, o) => {
         return best === null || overlap(o.box) < overlap(best.box) ? o : best;
       }, null) || { x: cx + 11, y: cy + 5, anchor: "start", box: null };
       if (chosen.box) taken.push(chosen.box);
       return chosen;
     }
 
-    var lines = [];
-    personas.forEach(function (p) {
-      var g = svg("g", { "data-testid": "plot-persona-" + p.id, class: "ks-plot-persona" });
-      var cx = px(p.exploration);
-      var cy = py(p.commitment);
-      var name = p.name || p.id;
+    const lines = [];
+    personas.forEach((p) => {
+      const g = svg("g", { "data-testid": "plot-persona-" + p.id, class: "ks-plot-persona" });
+      const cx = px(p.exploration);
+      const cy = py(p.commitment);
+      const name = p.name || p.id;
       g.appendChild(svg("circle", { cx: cx, cy: cy, r: 7, fill: colors[p.id], class: "ks-plot-dot" }));
-      var place = labelPlace(cx, cy, name);
+      const place = labelPlace(cx, cy, name);
       g.appendChild(
         svg("text", { x: place.x, y: place.y, "text-anchor": place.anchor, class: "ks-plot-name", fill: colors[p.id] }, name)
       );
@@ -786,7 +786,7 @@
       lines.push(name + ": " + xName.toLowerCase() + " " + pct(p.exploration) + ", " + yName.toLowerCase() + " " + pct(p.commitment));
     });
 
-    var you = svg("g", {
+    const you = svg("g", {
       "data-testid": "plot-you",
       "data-exploration": num(data.exploration),
       "data-commitment": num(data.commitment),
@@ -798,21 +798,21 @@
     you.appendChild(svg("text", { x: youSpot.x, y: youSpot.y, "text-anchor": youSpot.anchor, class: "ks-plot-you-label" }, "Jij"));
     plot.appendChild(you);
 
-    var desc =
+    const desc =
       "Grafiek. Jij: " + xName.toLowerCase() + " " + pct(data.exploration) + ", " + yName.toLowerCase() + " " +
       pct(data.commitment) + ", " + doubtName.toLowerCase() + " " + pct(doubt) + ". " + lines.join(". ") + ".";
-    var title = svg("title", { id: descId }, desc);
+    const title = svg("title", { id: descId }, desc);
     plot.insertBefore(title, plot.firstChild);
     figure.appendChild(plot);
 
-    var legend = el("figcaption", { class: "ks-legend", "data-testid": "plot-legend" });
-    var l1 = el("p");
+    const legend = el("figcaption", { class: "ks-legend", "data-testid": "plot-legend" });
+    const l1 = el("p");
     l1.appendChild(el("span", { class: "ks-key ks-key-you", "aria-hidden": "true" }));
     l1.appendChild(
       document.createTextNode("Jij: " + xName.toLowerCase() + " " + pct(data.exploration) + ", " + yName.toLowerCase() + " " + pct(data.commitment))
     );
     legend.appendChild(l1);
-    var l2 = el("p", { "data-testid": "plot-twijfel-legend" });
+    const l2 = el("p", { "data-testid": "plot-twijfel-legend" });
     l2.appendChild(el("span", { class: "ks-key ks-key-doubt", "aria-hidden": "true" }));
     l2.appendChild(
       document.createTextNode(
@@ -820,8 +820,8 @@
       )
     );
     legend.appendChild(l2);
-    var bar = el("div", { class: "ks-doubt-bar", "aria-hidden": "true" });
-    var fill = el("span", { class: "ks-doubt-fill" });
+    const bar = el("div", { class: "ks-doubt-bar", "aria-hidden": "true" });
+    const fill = el("span", { class: "ks-doubt-fill" });
     fill.style.width = Math.round(doubt * 100) + "%";
     bar.appendChild(fill);
     legend.appendChild(bar);
@@ -844,7 +844,7 @@
   }
 
   function openButtonItems() {
-    return state.items.filter(function (item) {
+    return state.items.filter((item) => {
       return item.kind === "buttons" && !item.used;
     });
   }
@@ -858,13 +858,13 @@
     if (busy) return;
     clearTimeout(demoTimer);
     showError(false);
-    var locked = openButtonItems();
-    locked.forEach(function (item) {
+    const locked = openButtonItems();
+    locked.forEach((item) => {
       item.used = true;
       item.chosen = item === opts.buttons ? opts.chosen : null;
       updateButtons(item);
     });
-    var userItem = null;
+    let userItem = null;
     if (display) {
       userItem = { kind: "user", text: display };
       appendItem(userItem);
@@ -873,13 +873,13 @@
     setBusy(true);
     scrollToBottom();
 
-    var body = { sender: state.sender, message: message, metadata: {} };
+    const body = { sender: state.sender, message: message, metadata: {} };
     if (state.workshop) body.metadata.workshop = state.workshop;
     if (state.demo) body.metadata.demo = true;
-    var sender = state.sender;
+    const sender = state.sender;
 
-    var controller = typeof AbortController === "function" ? new AbortController() : null;
-    var timer = setTimeout(function () {
+    const controller = typeof AbortController === "function" ? new AbortController() : null;
+    const timer = setTimeout(() => {
       if (controller) controller.abort();
     }, REQUEST_TIMEOUT_MS);
 
@@ -891,11 +891,11 @@
       signal: controller ? controller.signal : undefined,
       credentials: "omit",
     })
-      .then(function (response) {
+      .then((response) => {
         if (!response.ok) throw new Error("HTTP " + response.status);
         return response.json();
       })
-      .then(function (replies) {
+      .then((replies) => {
         clearTimeout(timer);
         if (sender !== state.sender) return; // restarted meanwhile
         setBusy(false);
@@ -903,17 +903,17 @@
         if (opts.typed !== undefined && input.value === opts.typed) input.value = "";
         handleReplies(Array.isArray(replies) ? replies : []);
       })
-      .catch(function () {
+      .catch(() => {
         clearTimeout(timer);
         if (sender !== state.sender) return;
         setBusy(false);
         // Undo: the message was not delivered. Remove its bubble, unlock the quick replies.
         if (userItem) {
-          var i = state.items.indexOf(userItem);
+          const i = state.items.indexOf(userItem);
           if (i >= 0) state.items.splice(i, 1);
           renderAll();
         }
-        locked.forEach(function (item) {
+        locked.forEach((item) => {
           item.used = false;
           item.chosen = null;
           updateButtons(item);
@@ -926,23 +926,23 @@
   }
 
   function handleReplies(replies) {
-    var question = null;
-    var revealNode = null;
-    var firstNew = null;
-    var lastButtons = null;
-    replies.forEach(function (reply) {
+    let question = null;
+    let revealNode = null;
+    let firstNew = null;
+    let lastButtons = null;
+    replies.forEach((reply) => {
       if (!reply || typeof reply !== "object") return;
-      var node = null;
+      let node = null;
       if (typeof reply.text === "string" && reply.text) {
         node = appendItem({ kind: "bot", text: reply.text });
         firstNew = firstNew || node;
       }
       if (Array.isArray(reply.buttons) && reply.buttons.length) {
-        var buttons = reply.buttons
-          .filter(function (b) {
+        const buttons = reply.buttons
+          .filter((b) => {
             return b && typeof b.payload === "string";
           })
-          .map(function (b) {
+          .map((b) => {
             return { title: String(b.title || b.payload), payload: b.payload };
           });
         if (buttons.length) {
@@ -950,12 +950,12 @@
           appendItem(lastButtons);
         }
       }
-      var custom = reply.custom;
+      const custom = reply.custom;
       if (custom && typeof custom === "object") {
         if (custom.type === "question") {
           question = custom;
-          var total = Number(custom.total) || 0;
-          var index = Math.max(1, Math.min(total, Number(custom.index) || 1)); // 1-based
+          const total = Number(custom.total) || 0;
+          const index = Math.max(1, Math.min(total, Number(custom.index) || 1)); // 1-based
           state.progress = {
             index: index,
             total: total,
@@ -973,8 +973,8 @@
       lastButtons.multi = true;
       lastButtons.question = String(question.question || "");
       lastButtons.selected = [];
-      var old = lastButtons._el;
-      var fresh = renderButtons(lastButtons);
+      const old = lastButtons._el;
+      const fresh = renderButtons(lastButtons);
       if (old && old.parentNode) old.parentNode.replaceChild(fresh, old);
     }
     renderProgress();
@@ -993,38 +993,38 @@
   function loadDemoAnswers() {
     if (demoAnswers) return Promise.resolve(demoAnswers);
     return fetch(new URL("../api/demo/" + encodeURIComponent(state.demo), baseUrl).href, { credentials: "omit" })
-      .then(function (r) {
+      .then((r) => {
         if (!r.ok) throw new Error("HTTP " + r.status);
         return r.json();
       })
-      .then(function (data) {
+      .then((data) => {
         demoAnswers = (data && data.answers) || {};
         return demoAnswers;
       });
   }
 
   function optionOf(payload) {
-    var m = /"option"\s*:\s*"([^"]*)"/.exec(String(payload || ""));
+    const m = /"option"\s*:\s*"([^"]*)"/.exec(String(payload || ""));
     return m ? m[1] : null;
   }
 
   function scheduleDemoAnswer(question) {
     clearTimeout(demoTimer);
-    demoTimer = setTimeout(function () {
+    demoTimer = setTimeout(() => {
       loadDemoAnswers()
-        .then(function (answers) {
-          var payload = answers[question.question];
+        .then((answers) => {
+          const payload = answers[question.question];
           if (!payload || busy) return;
           // Click the matching quick reply when it is there, so the bubble shows its title.
-          var wanted = optionOf(payload);
-          var groups = openButtonItems();
-          var group = groups[groups.length - 1];
+          const wanted = optionOf(payload);
+          const groups = openButtonItems();
+          const group = groups[groups.length - 1];
           if (group && group.multi && wanted && !isDontKnow(payload)) {
             // Every option of the answer is toggled on, then "Klaar".
-            var ids = wanted.split(".").slice(1).join(".").split(",");
+            const ids = wanted.split(".").slice(1).join(".").split(",");
             group.selected = [];
-            group.buttons.forEach(function (b, i) {
-              var id = (optionOf(b.payload) || "").split(".").slice(1).join(".");
+            group.buttons.forEach((b, i) => {
+              const id = (optionOf(b.payload) || "").split(".").slice(1).join(".");
               if (ids.indexOf(id) >= 0 && !isDontKnow(b.payload)) group.selected.push(i);
             });
             updateButtons(group);
@@ -1034,17 +1034,33 @@
             }
           }
           if (group) {
-            for (var i = 0; i < group.buttons.length; i++) {
-              var b = group.buttons[i];
+            for (let i = 0; i < group.buttons.length; i++) {
+              const b = group.buttons[i];
               if (b.payload === payload || (wanted && optionOf(b.payload) === wanted)) {
                 send(b.payload, b.title, { buttons: group, chosen: i });
                 return;
               }
             }
           }
-          send(payload, wanted ? wanted.split(".").pop() : payload, {});
+          // No matching quick reply (or no group): the bubble still names every option, by title when known.
+          const titles = {};
+          (group ? group.buttons : []).forEach((b) => {
+            titles[(optionOf(b.payload) || "").split(".").slice(1).join(".")] = b.title;
+          });
+          const shown = wanted
+            ? wanted
+                .split(".")
+                .slice(1)
+                .join(".")
+                .split(",")
+                .map((id) => {
+                  return titles[id] || id;
+                })
+                .join("; ")
+            : payload;
+          send(payload, shown, {});
         })
-        .catch(function () {
+        .catch(() => {
           pending = { demoQuestion: question };
           showError(true);
         });
@@ -1092,18 +1108,18 @@
     input.focus();
   }
 
-  launcher.addEventListener("click", function () {
+  launcher.addEventListener("click", () => {
     if (isOpen()) closePanel();
     else openPanel(true);
   });
   closeButton.addEventListener("click", closePanel);
   restartButton.addEventListener("click", restart);
-  retryButton.addEventListener("click", function () {
+  retryButton.addEventListener("click", () => {
     if (!pending) {
       showError(false);
       return;
     }
-    var p = pending;
+    const p = pending;
     pending = null;
     if (p.demoQuestion) {
       showError(false);
@@ -1113,13 +1129,13 @@
     // The same message again; a clicked quick-reply group was unlocked by the failure and is locked again.
     send(p.message, p.display, p.opts);
   });
-  form.addEventListener("submit", function (event) {
+  form.addEventListener("submit", (event) => {
     event.preventDefault();
-    var text = input.value.trim();
+    const text = input.value.trim();
     if (!text || busy) return;
     send(text, text, { typed: input.value });
   });
-  panel.addEventListener("keydown", function (event) {
+  panel.addEventListener("keydown", (event) => {
     if (event.key === "Escape") {
       event.preventDefault();
       event.stopPropagation();
@@ -1127,7 +1143,7 @@
     }
   });
   // Esc also closes when focus fell back to the page body (e.g. a used quick reply got disabled).
-  document.addEventListener("keydown", function (event) {
+  document.addEventListener("keydown", (event) => {
     if (event.key === "Escape" && isOpen() && (document.activeElement === document.body || !document.activeElement)) {
       closePanel();
     }

@@ -368,6 +368,30 @@ def test_component_keeps_existing_distress_single_in_ranking():
     assert [r["name"] for r in out.get("intent_ranking")] == ["distress", "chitchat"]
 
 
+@pytest.mark.parametrize(
+    ("text", "forced", "other"),
+    [("ik ben heel erg eenzaam en verdrietig", "check_in", "distress"), ("ik wil niet meer leven", "distress", "check_in")],
+)
+def test_a_forced_safety_intent_is_never_ambiguous_for_the_fallback_classifier(text, forced, other):
+    """DIET's own guess of the other tier (0.95) next to the forced 1.0 made the FallbackClassifier answer
+    "sorry, dat snap ik niet" to a lonely pupil."""
+    from rasa.nlu.classifiers.fallback_classifier import FallbackClassifier
+
+    msg = _message(text, intent=other, confidence=0.95)
+    msg.set("intent_ranking", [
+        {"name": other, "confidence": 0.95}, {"name": forced, "confidence": 0.9}, {"name": "inform", "confidence": 0.9},
+    ])
+    [out] = _component().process([msg])
+    ranking = out.get("intent_ranking")
+    assert ranking[0] == {"name": forced, "confidence": 1.0}
+    assert other not in [r["name"] for r in ranking]
+    config = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))
+    fallback_config = next(c for c in config["pipeline"] if c["name"] == "FallbackClassifier")
+    fallback = FallbackClassifier({**FallbackClassifier.get_default_config(), **fallback_config})
+    [out] = fallback.process([out])
+    assert out.get("intent")["name"] == forced
+
+
 def test_component_leaves_normal_messages_alone():
     msg = _message("ik twijfel nog steeds", intent="inform", confidence=0.9)
     [out] = _component().process([msg])

@@ -197,6 +197,26 @@ def test_the_secret_is_made_once_and_kept_private(config: settings.Settings) -> 
     assert result_page.token_for(first, "a") != result_page.token_for(first, "b")
 
 
+def test_a_configured_secret_is_used_and_nothing_is_written(config: settings.Settings) -> None:
+    """KEUZESPIEGEL_RESULT_SECRET: every web server with the same secret makes (and accepts) the same links."""
+    configured = dataclasses.replace(config, result_secret="r" * 32)
+    assert result_page.server_secret(configured) == b"r" * 32
+    assert not (Path(config.data_dir) / result_page.SECRET_FILE).exists()
+    finish(configured, "shared", "joost")
+
+    async def job(client: TestClient) -> Any:
+        status, body, _ = await link(client, "shared")
+        page = await client.get(body["page"])
+        return status, body, page.status
+
+    status, body, page = call(configured, job)
+    token = result_page.token_for(b"r" * 32, "shared")
+    assert status == 200 and body["page"].endswith(f"/mijn-keuzespiegel/{token}") and page == 200
+    assert result_page.token_for(result_page.server_secret(config), "shared") != token  # the file key differs
+    with pytest.raises(SystemExit):
+        result_page.server_secret(dataclasses.replace(config, result_secret="too-short"))
+
+
 def test_info_pages_show_the_configured_retention(config: settings.Settings) -> None:
     async def job(client: TestClient) -> Any:
         privacy = await client.get("/info/privacy.html")

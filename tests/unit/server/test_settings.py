@@ -20,6 +20,7 @@ def env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
         "KEUZESPIEGEL_CORS_ORIGINS",
         "KEUZESPIEGEL_WORKSHOP_CAP",
         "KEUZESPIEGEL_TRUSTED_PROXIES",
+        "KEUZESPIEGEL_RESULT_SECRET",
     ):
         monkeypatch.delenv(name, raising=False)
     return monkeypatch
@@ -43,6 +44,28 @@ def test_web_app_refuses_a_short_token_too() -> None:
 
     with pytest.raises(SystemExit):
         app.create_app(dataclasses.replace(settings.load(), advisor_token="short-token"))
+
+
+def test_result_secret_is_optional_but_never_short(env: pytest.MonkeyPatch) -> None:
+    assert settings.load().result_secret is None, "unset: a random key in the data directory"
+    env.setenv("KEUZESPIEGEL_RESULT_SECRET", "   ")
+    assert settings.load().result_secret is None
+    env.setenv("KEUZESPIEGEL_RESULT_SECRET", "s" * 23)
+    with pytest.raises(SystemExit) as refused:
+        settings.load()
+    assert "KEUZESPIEGEL_RESULT_SECRET" in str(refused.value) and "24" in str(refused.value)
+    env.setenv("KEUZESPIEGEL_RESULT_SECRET", " " + "s" * 24 + " ")
+    assert settings.load().result_secret == "s" * 24
+
+
+def test_web_app_refuses_a_short_result_secret_too() -> None:
+    import dataclasses
+
+    from bot.server import app
+
+    with pytest.raises(SystemExit) as refused:
+        app.create_app(dataclasses.replace(settings.load(), result_secret="short-secret"))
+    assert "KEUZESPIEGEL_RESULT_SECRET" in str(refused.value)
 
 
 def test_rate_limit_syntax(env: pytest.MonkeyPatch) -> None:

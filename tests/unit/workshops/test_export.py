@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.workshops import export, registry, store, summary
+from bot.workshops import export, feedback, registry, store, summary
+from tests.unit.workshops.test_feedback import rate
 from tests.unit.workshops.test_summary import PERSONAS, QUESTIONNAIRE, add_conversation, fill_workshop, tracker_store
 
 
@@ -26,28 +27,69 @@ def test_csv_has_one_anonymous_row_per_finished_pupil(db_url: str) -> None:
     frame = store.load_conversations("ABCDEF", db_url=db_url)
     text = export.to_csv(frame, QUESTIONNAIRE)
     header = text.splitlines()[0].split(",")
-    assert header == ["nr", "stage", "exploration", "commitment", "reconsideration", "persona", "fit",
-                      "hobbies", "drive"]
+    assert header == [
+        "nr",
+        "stage",
+        "exploration",
+        "commitment",
+        "reconsideration",
+        "persona",
+        "fit",
+        "hobbies",
+        "drive",
+        "feedback_rating",
+    ]
     rows = read_csv(text)
     assert len(rows) == 9
     assert sorted(int(r["nr"]) for r in rows) == list(range(1, 10))
     assert "pupil-" not in text and "demo-1" not in text and "halfway" not in text
     assert sorted(r["persona"] for r in rows) == ["joost"] * 4 + ["luuk"] * 2 + ["tim"] * 3
     first = next(r for r in rows if r["exploration"] == "0.810")
-    assert first == {"nr": first["nr"], "stage": "klas3", "exploration": "0.810", "commitment": "0.770",
-                     "reconsideration": "0.300", "persona": "tim", "fit": "good", "hobbies": "Veel",
-                     "drive": "Uitdaging; Techniek"}
+    assert first == {
+        "nr": first["nr"],
+        "stage": "klas3",
+        "exploration": "0.810",
+        "commitment": "0.770",
+        "reconsideration": "0.300",
+        "persona": "tim",
+        "fit": "good",
+        "hobbies": "Veel",
+        "drive": "Uitdaging; Techniek",
+        "feedback_rating": "",
+    }
     assert any(r["hobbies"] == "Weet ik niet" for r in rows)
+
+
+def test_csv_has_the_rating_and_never_the_pupils_own_words(db_url: str) -> None:
+    """The "Herken je jezelf?" rating is a CSV column; the free text may name a pupil, so it stays out."""
+    tracker = tracker_store(db_url)
+    fill_workshop(tracker)
+    rate(tracker, "pupil-0", 4, text="ik ben Sanne uit 4B en ik lijk meer op Luuk")
+    rate(tracker, "pupil-3", 2, text="klopt niet")
+    rate(tracker, "demo-1", 5, text="demo")
+    frame = feedback.with_feedback(store.load_conversations("ABCDEF", db_url=db_url), db_url=db_url)
+    text = export.to_csv(frame, QUESTIONNAIRE)
+    rows = read_csv(text)
+    assert len(rows) == 9  # the demo conversation stays out, its rating too
+    by_scores = {r["exploration"]: r["feedback_rating"] for r in rows}
+    assert by_scores["0.810"] == "4" and by_scores["0.800"] == "2"
+    assert sorted(r["feedback_rating"] for r in rows) == [""] * 7 + ["2", "4"]
+    assert "Sanne" not in text and "klopt niet" not in text and "feedback_text" not in text
 
 
 def test_csv_row_order_is_not_arrival_order(db_url: str) -> None:
     tracker = tracker_store(db_url)
     for i in range(12):
-        add_conversation(tracker, f"p{i}", answers={"stage": "klas3"}, persona="tim",
-                         scores=(i / 20, 0.5, 0.5), start=1_700_000_000.0 + i)
+        add_conversation(
+            tracker,
+            f"p{i}",
+            answers={"stage": "klas3"},
+            persona="tim",
+            scores=(i / 20, 0.5, 0.5),
+            start=1_700_000_000.0 + i,
+        )
     frame = store.load_conversations("ABCDEF", db_url=db_url)
-    orders = {tuple(r["exploration"] for r in read_csv(export.to_csv(frame, QUESTIONNAIRE)))
-              for _ in range(5)}
+    orders = {tuple(r["exploration"] for r in read_csv(export.to_csv(frame, QUESTIONNAIRE))) for _ in range(5)}
     assert len(orders) > 1
 
 
@@ -72,8 +114,28 @@ def test_report_png_and_pdf(db_url: str, tmp_path: Path) -> None:
         export.render_report(figures, "x", "svg")
 
 
-def test_export_command(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                        capsys: pytest.CaptureFixture[str]) -> None:
+def test_report_with_feedback_and_colours_from_the_summary(db_url: str) -> None:
+    tracker = tracker_store(db_url)
+    fill_workshop(tracker)
+    for i, rating in enumerate((5, 4, 3)):
+        rate(tracker, f"pupil-{i}", rating)
+    frame = feedback.with_feedback(store.load_conversations("ABCDEF", db_url=db_url), db_url=db_url)
+    figures = summary.summarize(frame, QUESTIONNAIRE, PERSONAS)
+    figures["feedback"] = feedback.rating_summary(frame, [p["id"] for p in figures["personas"]])
+    assert export.rating_line(figures["feedback"]) == (
+        "Herken je jezelf? Gemiddeld 4,0 van 5 (3 leerlingen gaven een cijfer)."
+    )
+    texts = [t.get_text() for t in export.report_figure(figures, "x").texts]
+    assert any(t.startswith("Herken je jezelf? Gemiddeld 4,0") for t in texts)
+    few = feedback.rating_summary(frame.iloc[0:2], ["tim"])
+    assert export.rating_line(few) == "Herken je jezelf? Nog minder dan 3 leerlingen gaven een cijfer."
+    assert export.rating_line(None) == ""
+    assert export.render_report(figures, "x")[:4] == b"\x89PNG"
+
+
+def test_export_command(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     from bot.cli.main import main
 
     monkeypatch.setenv("KEUZESPIEGEL_DB_URL", db_url)
@@ -87,8 +149,9 @@ def test_export_command(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert code in capsys.readouterr().out and registry.get_workshop(code, db_url=db_url)
     tracker = tracker_store(db_url)
     for i in range(3):
-        add_conversation(tracker, f"p{i}", workshop=code, answers={"stage": "examen"}, persona="luuk",
-                         scores=(0.9, 0.4, 0.6))
+        add_conversation(
+            tracker, f"p{i}", workshop=code, answers={"stage": "examen"}, persona="luuk", scores=(0.9, 0.4, 0.6)
+        )
     out_csv, out_png = tmp_path / "out.csv", tmp_path / "out.png"
     assert main(["export", code, "--csv", str(out_csv), "--report", str(out_png)]) == 0
     rows = read_csv(out_csv.read_text(encoding="utf-8"))

@@ -6,6 +6,7 @@ import asyncio
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import SlotSet
@@ -115,12 +116,65 @@ def test_mean_rating_per_persona_for_the_validation_report(db_url: str) -> None:
     assert report["luuk"] == {"rated": 1, "mean": None, "by_fit": {"good": {"rated": 1, "mean": None}}}
 
 
-def test_csv_cells() -> None:
-    assert feedback.CSV_COLUMNS == ("feedback_rating", "feedback_text")
-    assert feedback.csv_values({"feedback_rating": 4.0, "feedback_text": " klopt niet "}) == [4, "klopt niet"]
-    assert feedback.csv_values({"feedback_rating": float("nan"), "feedback_text": None}) == ["", ""]
-    assert feedback.csv_values({}) == ["", ""]
-    assert feedback.csv_values({"feedback_rating": 9.0}) == ["", ""]
+def test_whole_number_ratings_from_pandas_count(db_url: str) -> None:
+    """Without any text in the store, pandas gives the ratings as numpy.int64: they must count all the same."""
+    tracker = pupils(db_url, [("tim", None), ("tim", None), ("tim", None)])
+    for i, rating in enumerate((5, 4, 3)):
+        rate(tracker, f"pupil-{i}", rating, at=T0 + 10_000)
+    rows = store.last_slot_values(["feedback_rating", "feedback_text"], db_url=db_url)
+    assert list(rows["value"]) == [5, 4, 3]
+    frame = feedback.with_feedback(store.load_conversations("ABCDEF", db_url=db_url), db_url=db_url)
+    assert sorted(frame["feedback_rating"]) == [3.0, 4.0, 5.0]
+    assert feedback.rating_summary(frame, ["tim"])["mean"] == 4.0
+    assert feedback.rating_of(np.int64(4)) == 4 and feedback.rating_of(np.float64(2.0)) == 2
+    assert feedback.rating_of(True) is None and feedback.rating_of("4") is None and feedback.rating_of(4.5) is None
+
+
+def test_csv_cells_hold_the_rating_only() -> None:
+    assert feedback.CSV_COLUMNS == ("feedback_rating",)
+    assert feedback.csv_values({"feedback_rating": 4.0, "feedback_text": "ik ben Sanne uit 4B"}) == [4]
+    assert feedback.csv_values({"feedback_rating": float("nan"), "feedback_text": None}) == [""]
+    assert feedback.csv_values({}) == [""]
+    assert feedback.csv_values({"feedback_rating": 9.0}) == [""]
+
+
+def test_texts_are_only_counted_and_never_below_three(db_url: str) -> None:
+    tracker = pupils(db_url, [("tim", 4), ("tim", 5), ("luuk", 3)])  # each with a text
+    summary = feedback.rating_summary(frame_for(db_url), ["joost", "luuk", "tim"])
+    assert summary["with_text"] == 3
+    rate(tracker, "pupil-2", 3, text="   ", at=T0 + 9_800)  # an empty text is no text
+    summary = feedback.rating_summary(frame_for(db_url), ["joost", "luuk", "tim"])
+    assert summary["with_text"] == "<3"
+    assert "tekst" not in str(summary)
+
+
+def test_a_persona_mean_is_hidden_when_it_would_give_the_others_away(db_url: str, tmp_path: Path) -> None:
+    """Six ratings, four of them Tim's: his mean and the overall mean would give the other two pupils' sum."""
+    pupils(db_url, [("tim", 5), ("tim", 4), ("tim", 4), ("tim", 5), ("luuk", 1), ("joost", 1)])
+    summary = feedback.rating_summary(frame_for(db_url), ["joost", "luuk", "tim"])
+    assert summary["rated"] == 6 and summary["mean"] == 3.3
+    assert all(p["mean"] is None and p["rated"] is None for p in summary["personas"])
+    other = f"sqlite:///{tmp_path / 'other.db'}"
+    pupils(other, [("tim", 5), ("tim", 4), ("tim", 4), ("luuk", 1), ("luuk", 2), ("luuk", 2)])
+    by_id = {p["id"]: p for p in feedback.rating_summary(frame_for(other), ["luuk", "tim"])["personas"]}
+    assert by_id["tim"] == {"id": "tim", "rated": 3, "mean": 4.3}
+    assert by_id["luuk"] == {"id": "luuk", "rated": 3, "mean": 1.7}
+
+
+def test_validation_report_from_the_tracker_store(db_url: str, tmp_path: Path) -> None:
+    missing = f"sqlite:///{tmp_path / 'nothing' / 'here.db'}"
+    lines = feedback.validation_report(missing, {"joost": "Joost"})
+    assert "No ratings yet" in "\n".join(lines)
+    assert not (tmp_path / "nothing").exists(), "looking must not create a database"
+    tracker = pupils(db_url, [("tim", 5), ("tim", 4), ("tim", 3), ("luuk", 2), ("joost", None)])
+    add_conversation(tracker, "weak", answers={"stage": "klas3"}, persona="luuk", scores=(0.5, 0.5, 0.5))
+    rate(tracker, "weak", 4)
+    text = "\n".join(feedback.validation_report(db_url, {"joost": "Joost", "luuk": "Luuk", "tim": "Tim"}))
+    assert "| alumnus | all | good fit |" in text
+    assert "| Luuk | <3 ratings (2) | <3 ratings (2) |" in text
+    assert "| Tim | 4.0 (3) | 4.0 (3) |" in text
+    assert "Joost" not in text.split("|---")[1], "no rating, no row"
+    assert "5 rating(s) in all." in text
 
 
 def test_no_database_tables_yet(tmp_path: Path) -> None:
