@@ -47,8 +47,10 @@ def conversation(sender: str, rng: random.Random, start: float) -> list[Any]:
     demo = rng.random() < DEMO
     metadata = {"workshop": CODE, **({"demo": True} if demo else {})}
     ts = start
-    events: list[Any] = [ActionExecuted("action_session_start", timestamp=ts),
-                         ActionExecuted("action_listen", timestamp=ts)]
+    events: list[Any] = [
+        ActionExecuted("action_session_start", timestamp=ts),
+        ActionExecuted("action_listen", timestamp=ts),
+    ]
     ts += 2
     greeting = UserUttered("hoi", intent={"name": "greet"}, metadata=metadata, timestamp=ts)
     events += [greeting, SlotSet("workshop", CODE, timestamp=ts)]
@@ -61,9 +63,11 @@ def conversation(sender: str, rng: random.Random, start: float) -> list[Any]:
     for question in questions[:stop]:
         ts += rng.uniform(4, 25)
         custom = {"custom": {"type": "question", "question": question.id}}
-        events += [ActionExecuted("questionnaire_form", timestamp=ts),
-                   BotUttered(question.text_for(stage), data=custom, timestamp=ts),
-                   ActionExecuted("action_listen", timestamp=ts)]
+        events += [
+            ActionExecuted("questionnaire_form", timestamp=ts),
+            BotUttered(question.text_for(stage), data=custom, timestamp=ts),
+            ActionExecuted("action_listen", timestamp=ts),
+        ]
         options = [o.id for o in question.options]
         if question.id == "stage":
             chosen = [stage]
@@ -80,16 +84,20 @@ def conversation(sender: str, rng: random.Random, start: float) -> list[Any]:
         scores = model.score(answers, stage=stage)
         found = model.match(scores)
         ts += 1
-        events += [ActionExecuted("action_reveal", timestamp=ts),
-                   SlotSet("exploration", scores.exploration, timestamp=ts),
-                   SlotSet("commitment", scores.commitment, timestamp=ts),
-                   SlotSet("reconsideration", scores.reconsideration, timestamp=ts),
-                   SlotSet("persona", found.persona_id, timestamp=ts),
-                   SlotSet("fit", found.fit, timestamp=ts),
-                   BotUttered("Je lijkt het meest op ...", data={"custom": {"type": "reveal",
-                                                                          "persona": found.persona_id}},
-                              timestamp=ts),
-                   ActionExecuted("action_listen", timestamp=ts)]
+        events += [
+            ActionExecuted("action_reveal", timestamp=ts),
+            SlotSet("exploration", scores.exploration, timestamp=ts),
+            SlotSet("commitment", scores.commitment, timestamp=ts),
+            SlotSet("reconsideration", scores.reconsideration, timestamp=ts),
+            SlotSet("persona", found.persona_id, timestamp=ts),
+            SlotSet("fit", found.fit, timestamp=ts),
+            BotUttered(
+                "Je lijkt het meest op ...",
+                data={"custom": {"type": "reveal", "persona": found.persona_id}},
+                timestamp=ts,
+            ),
+            ActionExecuted("action_listen", timestamp=ts),
+        ]
     return events
 
 

@@ -55,8 +55,15 @@ def shell_command(args: argparse.Namespace, config: Settings) -> int:
     with servers.running(config, web=False, rasa=False):
         return subprocess.call(
             servers.rasa_command(
-                "shell", "--model", str(ROOT / "models"), "--endpoints", "endpoints.yml",
-                "--credentials", "credentials.yml", "--port", str(config.rasa_port),
+                "shell",
+                "--model",
+                str(ROOT / "models"),
+                "--endpoints",
+                "endpoints.yml",
+                "--credentials",
+                "credentials.yml",
+                "--port",
+                str(config.rasa_port),
             ),
             cwd=ROOT,
             env=servers.child_env(config),

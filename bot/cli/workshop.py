@@ -27,7 +27,7 @@ def _workshop_new(args: argparse.Namespace, config: Settings) -> int:
 def _workshop_list(args: argparse.Namespace, config: Settings) -> int:
     workshops = list_workshops(db_url=config.db_url)
     if not workshops:
-        print("no workshops yet: python -m bot workshop new \"<name>\"")
+        print('no workshops yet: python -m bot workshop new "<name>"')
         return 0
     for workshop in workshops:
         created = dt.datetime.fromtimestamp(workshop.created_at).strftime("%Y-%m-%d %H:%M")
@@ -105,8 +105,12 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     export.set_defaults(func=_export)
 
     purge = sub.add_parser("purge", help="delete conversations older than the retention period")
-    purge.add_argument("--days", type=_days, default=None,
-                       help="age in days of the last message (default: KEUZESPIEGEL_RETENTION_DAYS, 30)")
+    purge.add_argument(
+        "--days",
+        type=_days,
+        default=None,
+        help="age in days of the last message (default: KEUZESPIEGEL_RETENTION_DAYS, 30)",
+    )
     purge.set_defaults(func=_purge)
 
 

@@ -52,9 +52,7 @@ DONT_KNOW_PATTERNS: tuple[str, ...] = (
     "sla over",
     "overslaan",
 )
-YES_WORDS = frozenset(
-    {"ja", "jep", "jup", "yes", "yep", "ye", "jah", "jazeker", "jawel", "zeker", "klopt", "idd"}
-)
+YES_WORDS = frozenset({"ja", "jep", "jup", "yes", "yep", "ye", "jah", "jazeker", "jawel", "zeker", "klopt", "idd"})
 NO_WORDS = frozenset({"nee", "nope", "nah", "neuh", "neen", "no", "nein", "neej"})
 FILLER_WORDS = frozenset({"hoor", "joh", "zeker", "wel", "echt", "dat", "klopt", "inderdaad", "ofc"})
 
@@ -278,9 +276,7 @@ def _hits(question: Question, tokens: list[str]) -> list[_Hit]:
     kept = [
         h
         for h in hits
-        if not any(
-            o.option != h.option and o.start <= h.start and h.end <= o.end and o.size > h.size for o in hits
-        )
+        if not any(o.option != h.option and o.start <= h.start and h.end <= o.end and o.size > h.size for o in hits)
     ]
     return kept
 

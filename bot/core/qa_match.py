@@ -115,4 +115,3 @@ class Pattern:
 
 def patterns(phrases: Iterable[str]) -> tuple[Pattern, ...]:
     return tuple(Pattern.parse(phrase) for phrase in phrases)
-

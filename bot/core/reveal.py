@@ -101,7 +101,7 @@ def path_text(persona: Persona, stage: str | None = None, texts: RevealTexts | N
 
 
 def mirror_text(fit: str | None, stage: str | None = None, texts: RevealTexts | None = None) -> str:
-    """"Zie dit als een spiegel": said at the reveal and again after "waarom hij?", from content/reveal.yml."""
+    """ "Zie dit als een spiegel": said at the reveal and again after "waarom hij?", from content/reveal.yml."""
     texts = texts or get_reveal_texts()
     return texts.get("mirror_diffusion" if fit == "diffusion" else "mirror", stage)
 

@@ -147,15 +147,63 @@ RESUME_PHRASES = (
     "volgende",
     "volgende vraag",
 )
-CONFIRM_PHRASES = ("ja", "jaa", "ja hoor", "ja graag", "jep", "jup", "yes", "ok", "oke", "okay", "zeker",
-                   "ja zeker", "doe maar", "ja doe maar", "ja opnieuw", "opnieuw", "ja wis maar", "ja opnieuw beginnen",
-                   "opnieuw beginnen", "klopt", "is goed")
-DENY_PHRASES = ("nee", "neen", "nope", "nah", "nee hoor", "nee dank je", "liever niet", "nee ga verder",
-                "nee ga maar door", "ga verder", "verder", "ga door", "niet wissen", "nee niet wissen", "toch niet",
-                "laat maar", "nee laat maar")
-TALK_PHRASES = ("praten", "ik wil praten", "erover praten", "ik wil erover praten", "wil praten", "met iemand praten",
-                "ja praten", "ja ik wil praten", "hulp", "ik wil hulp", "help me", "wie kan ik bellen",
-                "wie kan helpen")
+CONFIRM_PHRASES = (
+    "ja",
+    "jaa",
+    "ja hoor",
+    "ja graag",
+    "jep",
+    "jup",
+    "yes",
+    "ok",
+    "oke",
+    "okay",
+    "zeker",
+    "ja zeker",
+    "doe maar",
+    "ja doe maar",
+    "ja opnieuw",
+    "opnieuw",
+    "ja wis maar",
+    "ja opnieuw beginnen",
+    "opnieuw beginnen",
+    "klopt",
+    "is goed",
+)
+DENY_PHRASES = (
+    "nee",
+    "neen",
+    "nope",
+    "nah",
+    "nee hoor",
+    "nee dank je",
+    "liever niet",
+    "nee ga verder",
+    "nee ga maar door",
+    "ga verder",
+    "verder",
+    "ga door",
+    "niet wissen",
+    "nee niet wissen",
+    "toch niet",
+    "laat maar",
+    "nee laat maar",
+)
+TALK_PHRASES = (
+    "praten",
+    "ik wil praten",
+    "erover praten",
+    "ik wil erover praten",
+    "wil praten",
+    "met iemand praten",
+    "ja praten",
+    "ja ik wil praten",
+    "hulp",
+    "ik wil hulp",
+    "help me",
+    "wie kan ik bellen",
+    "wie kan helpen",
+)
 
 
 def looks_like_question(text: str) -> bool:
@@ -467,8 +515,7 @@ def question_prompt(question_id: str, slots: Mapping[str, Any], questionnaire: Q
         lead = "utter_pick_or_type"
 
     buttons = [
-        {"title": option.label_for(state.stage), "payload": button_payload(question.id, option.id)}
-        for option in shown
+        {"title": option.label_for(state.stage), "payload": button_payload(question.id, option.id)} for option in shown
     ]
     buttons.append({"title": DONT_KNOW_LABEL, "payload": button_payload(question.id, DONT_KNOW)})
     payload = {

@@ -174,8 +174,16 @@ class Gate:
     holds at most `max_codes` codes, so random codes cannot fill the memory. Thread-safe.
     """
 
-    def __init__(self, *, db_url: str | None = None, engine: Engine | None = None, cap: int = 60,
-                 ttl: float = 5.0, max_codes: int = 1024, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        *,
+        db_url: str | None = None,
+        engine: Engine | None = None,
+        cap: int = 60,
+        ttl: float = 5.0,
+        max_codes: int = 1024,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._db_url = db_url
         self._engine = engine
         self.cap = cap

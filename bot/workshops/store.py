@@ -30,7 +30,15 @@ from bot.core.content import SCORE_SLOTS, encode_answer
 # The slots a dashboard row is made of, besides the answers (q_...): written into _EVENTS_SQL below.
 ROW_SLOTS = ("workshop", "demo", "persona", "fit", *SCORE_SLOTS)
 BASE_COLUMNS = (
-    "sender_id", "workshop", "demo", "started", "last_event", "finished", "finished_at", "persona", "fit",
+    "sender_id",
+    "workshop",
+    "demo",
+    "started",
+    "last_event",
+    "finished",
+    "finished_at",
+    "persona",
+    "fit",
     *SCORE_SLOTS,
 )
 
@@ -51,9 +59,7 @@ WHERE (type_name = 'user'
                 OR action_name LIKE '{prefix}%' ESCAPE '\\')))
 {{and_where}}
 ORDER BY sender_id, id
-""".format(
-    row_slots=", ".join(f"'{name}'" for name in ROW_SLOTS), prefix=QUESTION_PREFIX.replace("_", "\\_")
-)
+""".format(row_slots=", ".join(f"'{name}'" for name in ROW_SLOTS), prefix=QUESTION_PREFIX.replace("_", "\\_"))
 
 _VALUE_TAIL = r'"value": (.*)}$'
 _WORKSHOP_SENDERS = """sender_id IN (
@@ -246,7 +252,6 @@ def load_conversations(
     if code is not None:
         frame = frame[frame["workshop"] == code]
     return frame[[*BASE_COLUMNS, *question_columns]].reset_index(drop=True)
-
 
 
 def last_slot_values(

@@ -21,9 +21,18 @@ from tests.unit.domain_files import load_domain
 
 DOMAIN = load_domain(ROOT / "domain")
 # Rasa's own actions, which a rule may name without the domain listing them.
-RASA_ACTIONS = {"action_listen", "action_restart", "action_session_start", "action_default_fallback",
-                "action_deactivate_loop", "action_revert_fallback_events", "action_two_stage_fallback",
-                "action_unlikely_intent", "action_back", "action_extract_slots"}
+RASA_ACTIONS = {
+    "action_listen",
+    "action_restart",
+    "action_session_start",
+    "action_default_fallback",
+    "action_deactivate_loop",
+    "action_revert_fallback_events",
+    "action_two_stage_fallback",
+    "action_unlikely_intent",
+    "action_back",
+    "action_extract_slots",
+}
 
 
 def _rules() -> Iterator[tuple[str, dict[str, Any]]]:
@@ -99,7 +108,7 @@ def test_every_slot_a_rule_names_exists_with_a_possible_value() -> None:
     for name, rule in _rules():
         for step in _steps(rule):
             for entry in step.get("slot_was_set") or []:
-                for slot, value in (entry.items() if isinstance(entry, dict) else [(entry, None)]):
+                for slot, value in entry.items() if isinstance(entry, dict) else [(entry, None)]:
                     if slot == "requested_slot":  # Rasa's own
                         continue
                     assert slot in slots, f"{name}: {slot}"

@@ -860,9 +860,7 @@ def test_deciding_evidence_pulls_towards_the_winner() -> None:
 # ------------------------------------------------------------------ free text into the model (issue 10, item 5)
 
 
-@pytest.mark.parametrize(
-    "text", ["N&T", "NT", "nt", "natuur en techniek", "N&T hoor", "N&T, en ik twijfel nooit"]
-)
+@pytest.mark.parametrize("text", ["N&T", "NT", "nt", "natuur en techniek", "N&T hoor", "N&T, en ik twijfel nooit"])
 def test_nt_alone_is_ambiguous_and_gets_a_follow_up(text: str) -> None:
     for stage in STAGES:
         reading = read_answer(Q.question("profile"), text, stage=stage)
