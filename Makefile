@@ -30,6 +30,7 @@ bench-pupils:
 	@RASA_TELEMETRY_ENABLED=false .venv/bin/python -m scripts.bench_pupils
 
 bench-model:
+	@scripts/setup.sh
 	@RASA_TELEMETRY_ENABLED=false .venv/bin/python scripts/bench_model.py > /dev/null && echo "wrote docs/bench/model.md"
 
 bench-soak:

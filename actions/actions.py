@@ -13,12 +13,10 @@ from rasa_sdk.types import DomainDict
 
 from actions import feedback, qa
 from bot.core import turn
-from bot.core.content import get_questionnaire, slot_for
+from bot.core.content import RESULT_SLOTS, SCORE_SLOTS, get_questionnaire, question_of, slot_for
+from bot.core.domain_parts import FORM
 from bot.core.reveal import build_reveal
 
-FORM = "questionnaire_form"
-SCORE_SLOTS = ("exploration", "commitment", "reconsideration")
-RESULT_SLOTS = ("persona", "fit", "chat_state")
 AFTER_REVEAL_BUTTONS = [
     {"title": "Waarom hij?", "payload": "/ask_why"},
     {"title": "Ken je de andere twee?", "payload": "/meet_other"},
@@ -67,7 +65,7 @@ class ValidateQuestionnaireForm(FormValidationAction):
 
         message = tracker.latest_message or {}
         result = turn.take_turn(
-            current=requested.removeprefix("q_"),
+            current=question_of(requested),
             text=message.get("text") or "",
             intent=(message.get("intent") or {}).get("name"),
             entities=message.get("entities") or [],

@@ -15,6 +15,7 @@ from rasa_sdk.types import DomainDict
 from bot.core import persona_qa, turn
 from bot.core.content import get_personas
 from bot.core.persona_qa import Asked, Reply
+from bot.core.reveal import mirror_text
 
 # When the words hold no question the answerer can place, the intent's usual reply follows.
 USUAL_RESPONSES = {
@@ -57,6 +58,8 @@ def send(dispatcher: CollectingDispatcher, reply: Reply) -> None:
                 for pid in reply.others
             ],
         )
+    elif reply.response:
+        dispatcher.utter_message(response=reply.response)
     else:
         dispatcher.utter_message(text=reply.text)
     dispatcher.utter_message(json_message=answer_payload(reply.source))
@@ -92,7 +95,7 @@ async def answer_question(
         reply = persona_qa.offtopic()
     send(dispatcher, reply)
     if revealed and reply.source == f"{persona_qa.WHY}:{asked.persona}":
-        dispatcher.utter_message(response="utter_mirror")
+        dispatcher.utter_message(text=mirror_text(tracker.get_slot("fit"), asked.stage))
     return events
 
 

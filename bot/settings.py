@@ -1,4 +1,14 @@
-"""Runtime configuration, read from environment variables in one place."""
+"""Runtime configuration, read from environment variables in one place.
+
+`load()` is called once per entry point, and the `Settings` it returns are passed down (as in Flask's
+`create_app(config)`); no other module reads the environment. The entry points:
+
+- `bot/cli/main.py` `main()`: every `python -m bot ...` command (`cluster` also calls `load_cluster()`);
+- `bot/server/app.py` `main()`: the web server (`python -m bot.server.app`);
+- the Rasa plug-ins that Rasa itself builds from credentials.yml and endpoints.yml, and so cannot be handed
+  settings: `bot/plugins/channels.py` (`from_credentials`), `tracker_store.py` and `lock_store.py` (`redis_url()`);
+- benchmark and recording scripts under scripts/.
+"""
 
 from __future__ import annotations
 

@@ -28,8 +28,8 @@ from rasa.shared.core.trackers import DialogueStateTracker  # noqa: E402
 
 from bot import ROOT  # noqa: E402
 from bot.core import model
-from bot.core.content import get_questionnaire  # noqa: E402
-from bot.core.turn import button_payload, encode  # noqa: E402
+from bot.core.content import DONT_KNOW, encode_answer, get_questionnaire, slot_for  # noqa: E402
+from bot.core.turn import button_payload  # noqa: E402
 from bot.workshops import store, summary
 
 CONVERSATIONS = 1000
@@ -47,8 +47,10 @@ def conversation(sender: str, rng: random.Random, start: float) -> list[Any]:
     demo = rng.random() < DEMO
     metadata = {"workshop": CODE, **({"demo": True} if demo else {})}
     ts = start
-    events: list[Any] = [ActionExecuted("action_session_start", timestamp=ts),
-                         ActionExecuted("action_listen", timestamp=ts)]
+    events: list[Any] = [
+        ActionExecuted("action_session_start", timestamp=ts),
+        ActionExecuted("action_listen", timestamp=ts),
+    ]
     ts += 2
     greeting = UserUttered("hoi", intent={"name": "greet"}, metadata=metadata, timestamp=ts)
     events += [greeting, SlotSet("workshop", CODE, timestamp=ts)]
@@ -61,35 +63,41 @@ def conversation(sender: str, rng: random.Random, start: float) -> list[Any]:
     for question in questions[:stop]:
         ts += rng.uniform(4, 25)
         custom = {"custom": {"type": "question", "question": question.id}}
-        events += [ActionExecuted("questionnaire_form", timestamp=ts),
-                   BotUttered(question.text_for(stage), data=custom, timestamp=ts),
-                   ActionExecuted("action_listen", timestamp=ts)]
+        events += [
+            ActionExecuted("questionnaire_form", timestamp=ts),
+            BotUttered(question.text_for(stage), data=custom, timestamp=ts),
+            ActionExecuted("action_listen", timestamp=ts),
+        ]
         options = [o.id for o in question.options]
         if question.id == "stage":
             chosen = [stage]
         elif question.multi:
             chosen = rng.sample(options, rng.randint(1, min(2, len(options))))
         else:
-            chosen = ["dont_know"] if rng.random() < 0.05 else [rng.choice(options)]
+            chosen = [DONT_KNOW] if rng.random() < 0.05 else [rng.choice(options)]
         answers[question.id] = chosen if question.multi else chosen[0]
         ts += rng.uniform(2, 15)
         text = button_payload(question.id, chosen[0])
         answer = UserUttered(text, intent={"name": "inform"}, metadata=metadata, timestamp=ts)
-        events += [answer, SlotSet(f"q_{question.id}", encode(chosen), timestamp=ts)]
+        events += [answer, SlotSet(slot_for(question.id), encode_answer(chosen), timestamp=ts)]
     if stop == len(questions):
         scores = model.score(answers, stage=stage)
         found = model.match(scores)
         ts += 1
-        events += [ActionExecuted("action_reveal", timestamp=ts),
-                   SlotSet("exploration", scores.exploration, timestamp=ts),
-                   SlotSet("commitment", scores.commitment, timestamp=ts),
-                   SlotSet("reconsideration", scores.reconsideration, timestamp=ts),
-                   SlotSet("persona", found.persona_id, timestamp=ts),
-                   SlotSet("fit", found.fit, timestamp=ts),
-                   BotUttered("Je lijkt het meest op ...", data={"custom": {"type": "reveal",
-                                                                          "persona": found.persona_id}},
-                              timestamp=ts),
-                   ActionExecuted("action_listen", timestamp=ts)]
+        events += [
+            ActionExecuted("action_reveal", timestamp=ts),
+            SlotSet("exploration", scores.exploration, timestamp=ts),
+            SlotSet("commitment", scores.commitment, timestamp=ts),
+            SlotSet("reconsideration", scores.reconsideration, timestamp=ts),
+            SlotSet("persona", found.persona_id, timestamp=ts),
+            SlotSet("fit", found.fit, timestamp=ts),
+            BotUttered(
+                "Je lijkt het meest op ...",
+                data={"custom": {"type": "reveal", "persona": found.persona_id}},
+                timestamp=ts,
+            ),
+            ActionExecuted("action_listen", timestamp=ts),
+        ]
     return events
 
 

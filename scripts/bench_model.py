@@ -14,7 +14,7 @@ What it measures (issue 10):
 
 Pure Python, no Rasa. The exhaustive part uses the model's own stage table and classify() (the same code
 as score() and match(); a spot check below compares both on sampled combinations).
-Run: PYTHONPATH=. python scripts/bench_model.py [--out docs/bench/model.md] [--random N] [--feedback-db URL]
+Run: make bench-model, or python scripts/bench_model.py [--out docs/bench/model.md] [--random N] [--feedback-db URL]
 """
 
 from __future__ import annotations
@@ -37,7 +37,9 @@ from bot.core.content import (
     DIMENSIONS,
     DONT_KNOW,
     MOTIVES,
+    PERSONA_ORDER,
     STAGE_QUESTION,
+    STAGES,
     Question,
     Questionnaire,
     get_personas,
@@ -57,9 +59,8 @@ from bot.core.model import (
 )
 from bot.workshops import feedback
 
-STAGES = ("klas3", "bovenbouw", "examen", "student")
 STAGE_NAMES = {"klas3": "klas 3", "bovenbouw": "bovenbouw", "examen": "examenjaar", "student": "student"}
-PERSONAS = ("joost", "luuk", "tim")
+PERSONAS = PERSONA_ORDER
 # Outcome codes: persona good 0-2, persona weak 3-5, diffusion 6, insufficient 7.
 OUTCOMES = (*(f"{p}:good" for p in PERSONAS), *(f"{p}:weak" for p in PERSONAS), "diffusion", "insufficient")
 DIFFUSION, INSUFFICIENT = 6, 7

@@ -60,11 +60,17 @@ def run_cv(folds: int, out: Path, config: Path, nlu: Path) -> float:
     rasa = Path(sys.executable).with_name("rasa")
     cmd = [
         str(rasa) if rasa.exists() else "rasa",
-        "test", "nlu",
-        "--nlu", str(nlu.relative_to(ROOT)),
-        "--config", str(config.relative_to(ROOT)),
-        "--cross-validation", "--folds", str(folds),
-        "--out", str(out.relative_to(ROOT)),
+        "test",
+        "nlu",
+        "--nlu",
+        str(nlu.relative_to(ROOT)),
+        "--config",
+        str(config.relative_to(ROOT)),
+        "--cross-validation",
+        "--folds",
+        str(folds),
+        "--out",
+        str(out.relative_to(ROOT)),
     ]
     print("bench-nlu:", " ".join(cmd), flush=True)
     start = time.monotonic()
@@ -115,8 +121,10 @@ def previous_history(target: Path) -> list[str]:
     acc = re.search(r"\| intent accuracy \| ([0-9.]+) \|", old)
     n = re.search(r"\| examples \| (\d+) \|", old)
     if date and macro:
-        row = (f"| {date.group(1).strip()} | {n.group(1) if n else ''} | {macro.group(1)} | "
-               f"{acc.group(1) if acc else ''} |")
+        row = (
+            f"| {date.group(1).strip()} | {n.group(1) if n else ''} | {macro.group(1)} | "
+            f"{acc.group(1) if acc else ''} |"
+        )
         if row not in rows:
             rows.append(row)
     return rows[-20:]
@@ -127,8 +135,14 @@ def fmt(x: float) -> str:
 
 
 def write_markdown(
-    target: Path, report: dict, folds: int, per_intent: Counter, entities: dict[str, set[str]],
-    out: Path, seconds: float | None, threshold: float,
+    target: Path,
+    report: dict,
+    folds: int,
+    per_intent: Counter,
+    entities: dict[str, set[str]],
+    out: Path,
+    seconds: float | None,
+    threshold: float,
 ) -> tuple[float, float, float]:
     macro = report["macro avg"]["f1-score"]
     weighted = report["weighted avg"]["f1-score"]
@@ -160,8 +174,13 @@ def write_markdown(
     ]
     if seconds is not None:
         lines.append(f"| run time | {seconds / 60:.1f} min |")
-    lines += ["", "## Per intent", "", "| intent | examples | precision | recall | F1 | support |",
-              "|---|---:|---:|---:|---:|---:|"]
+    lines += [
+        "",
+        "## Per intent",
+        "",
+        "| intent | examples | precision | recall | F1 | support |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
     for intent in sorted(intents, key=lambda i: report[i]["f1-score"]):
         row = report[intent]
         lines.append(
@@ -174,28 +193,46 @@ def write_markdown(
 
     ents = entity_scores(out)
     if ents:
-        lines += ["", "## Entities (DIETClassifier)", "", "| entity | precision | recall | F1 | support |",
-                  "|---|---:|---:|---:|---:|"]
+        lines += [
+            "",
+            "## Entities (DIETClassifier)",
+            "",
+            "| entity | precision | recall | F1 | support |",
+            "|---|---:|---:|---:|---:|",
+        ]
         for name, row in ents.items():
             if isinstance(row, dict) and "f1-score" in row and name not in {"no_entity"}:
-                lines.append(f"| {name} | {fmt(row['precision'])} | {fmt(row['recall'])} | "
-                             f"{fmt(row['f1-score'])} | {row.get('support', '')} |")
+                lines.append(
+                    f"| {name} | {fmt(row['precision'])} | {fmt(row['recall'])} | "
+                    f"{fmt(row['f1-score'])} | {row.get('support', '')} |"
+                )
     if entities:
-        lines += ["", "Entity values in the training data: "
-                  + "; ".join(f"`{k}`: {', '.join(sorted(v))}" for k, v in sorted(entities.items()))]
+        lines += [
+            "",
+            "Entity values in the training data: "
+            + "; ".join(f"`{k}`: {', '.join(sorted(v))}" for k, v in sorted(entities.items())),
+        ]
 
     errors = error_examples(out)
     if errors:
-        lines += ["", "## Most confident errors", "", "| text | true | predicted | confidence |",
-                  "|---|---|---|---:|"]
+        lines += ["", "## Most confident errors", "", "| text | true | predicted | confidence |", "|---|---|---|---:|"]
         for e in errors:
             pred = e.get("intent_prediction") or {}
             text = str(e.get("text", "")).replace("|", "\\|")
-            lines.append(f"| {text} | {e.get('intent')} | {pred.get('name')} | "
-                         f"{float(pred.get('confidence') or 0):.2f} |")
+            lines.append(
+                f"| {text} | {e.get('intent')} | {pred.get('name')} | {float(pred.get('confidence') or 0):.2f} |"
+            )
     if history:
-        lines += ["", "## History", "", "Earlier runs (newest last):", "",
-                  "| date | examples | macro-F1 | accuracy |", "|---|---:|---:|---:|", *history]
+        lines += [
+            "",
+            "## History",
+            "",
+            "Earlier runs (newest last):",
+            "",
+            "| date | examples | macro-F1 | accuracy |",
+            "|---|---:|---:|---:|",
+            *history,
+        ]
     lines.append("")
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text("\n".join(lines), encoding="utf-8")
@@ -203,9 +240,7 @@ def write_markdown(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--threshold", type=float, default=0.90)
     parser.add_argument("--nlu", default="data/nlu")
@@ -223,10 +258,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     report = json.loads(report_path.read_text(encoding="utf-8"))
     per_intent, entities = count_examples(nlu)
-    macro, weighted, accuracy = write_markdown(doc, report, args.folds, per_intent, entities, out, seconds,
-                                               args.threshold)
-    print(f"bench-nlu: macro-F1 {macro:.3f}, weighted-F1 {weighted:.3f}, accuracy {accuracy:.3f} "
-          f"-> {os.path.relpath(doc, ROOT)}")
+    macro, weighted, accuracy = write_markdown(
+        doc, report, args.folds, per_intent, entities, out, seconds, args.threshold
+    )
+    print(
+        f"bench-nlu: macro-F1 {macro:.3f}, weighted-F1 {weighted:.3f}, accuracy {accuracy:.3f} "
+        f"-> {os.path.relpath(doc, ROOT)}"
+    )
     if macro < args.threshold:
         print(f"bench-nlu: FAIL macro-F1 {macro:.3f} < {args.threshold:.2f}", file=sys.stderr)
         return 1

@@ -175,7 +175,7 @@ class Report:
             f" ({_pct(sum(r.correct for r in none_runs), len(none_runs))}) | >= 95% |",
             f"| outcome right, all | {sum(r.correct for r in runs)} / {len(runs)}"
             f" ({_pct(sum(r.correct for r in runs), len(runs))}) | |",
-            f"| \"not understood\" replies | {misses} of {messages} messages ({_pct(misses, messages)}) | <= 5% |",
+            f'| "not understood" replies | {misses} of {messages} messages ({_pct(misses, messages)}) | <= 5% |',
             f"| full referrals / check-ins to ordinary pupils | {sum(r.crisis for r in runs)} /"
             f" {sum(r.check_ins for r in runs)} | 0 / 0 |",
             "",
@@ -192,8 +192,10 @@ class Report:
         wrong = [r for r in runs if not r.correct]
         if wrong:
             lines += ["", "Pupils with another outcome than expected:", ""]
-            lines += [f"- `{r.id}`: expected {r.expected}, got {r.got} (fit {r.fit}){' ' + r.error if r.error else ''}"
-                      for r in wrong]
+            lines += [
+                f"- `{r.id}`: expected {r.expected}, got {r.got} (fit {r.fit}){' ' + r.error if r.error else ''}"
+                for r in wrong
+            ]
         benign_hits = [(t, a, b) for t, a, b in self.benign if a or b]
         lines += [
             "",
@@ -210,9 +212,9 @@ class Report:
             "",
             "## Crisis phrasings",
             "",
-            "Each typed as the answer to the second question, then \"ja\".",
+            'Each typed as the answer to the second question, then "ja".',
             "",
-            "| tier | phrasings | full referral | at least the check-in | \"ja\" resumed, answer kept |",
+            '| tier | phrasings | full referral | at least the check-in | "ja" resumed, answer kept |',
             "|---|---|---|---|---|",
             f"| explicit | {len(explicit)} | {sum(c[2] for c in explicit)} (target all) |"
             f" {sum(c[2] or c[3] for c in explicit)} | {sum(c[4] for c in explicit)} |",
@@ -238,23 +240,36 @@ def main() -> int:
 
     data_dir = Path(tempfile.mkdtemp(prefix="keuzespiegel-bench-"))
     offset = args.port_offset
-    os.environ.update({
-        "RASA_PORT": str(5005 + offset), "ACTIONS_PORT": str(5055 + offset), "WEB_PORT": str(8000 + offset),
-        "KEUZESPIEGEL_DATA_DIR": str(data_dir), "KEUZESPIEGEL_DB_URL": "", "RASA_TELEMETRY_ENABLED": "false",
-        # every simulated pupil comes from 127.0.0.1: the per-address rate limit would stop them, not the bot
-        "KEUZESPIEGEL_RATE_LIMIT": "100000/10",
-    })
+    os.environ.update(
+        {
+            "RASA_PORT": str(5005 + offset),
+            "ACTIONS_PORT": str(5055 + offset),
+            "WEB_PORT": str(8000 + offset),
+            "KEUZESPIEGEL_DATA_DIR": str(data_dir),
+            "KEUZESPIEGEL_DB_URL": "",
+            "RASA_TELEMETRY_ENABLED": "false",
+            # every simulated pupil comes from 127.0.0.1: the per-address rate limit would stop them, not the bot
+            "KEUZESPIEGEL_RATE_LIMIT": "100000/10",
+        }
+    )
     config = settings.load()
     report = Report()
     started = time.monotonic()
-    with servers.running(config, web=False, log_dir=data_dir / "logs", models=Path(args.models)), \
-            ThreadPoolExecutor(args.workers) as pool:
+    with (
+        servers.running(config, web=False, log_dir=data_dir / "logs", models=Path(args.models)),
+        ThreadPoolExecutor(args.workers) as pool,
+    ):
         report.pupils = list(pool.map(lambda p: play_pupil(config, p), pupils))
-        report.benign = [(a["text"], *flags) for a, flags in
-                         zip(benign, pool.map(lambda a: first_message(config, a["text"]), benign), strict=True)]
-        report.crisis = [(c["text"], c["tier"], *flags) for c, flags in
-                         zip(crisis, pool.map(lambda c: crisis_at_second_question(config, c["text"]), crisis),
-                             strict=True)]
+        report.benign = [
+            (a["text"], *flags)
+            for a, flags in zip(benign, pool.map(lambda a: first_message(config, a["text"]), benign), strict=True)
+        ]
+        report.crisis = [
+            (c["text"], c["tier"], *flags)
+            for c, flags in zip(
+                crisis, pool.map(lambda c: crisis_at_second_question(config, c["text"]), crisis), strict=True
+            )
+        ]
     report.seconds = time.monotonic() - started
     out = Path(args.out)
     out.write_text(report.markdown(Path(args.models).name), encoding="utf-8")

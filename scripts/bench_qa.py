@@ -103,10 +103,6 @@ class Result:
         return (person, fact) == (got_person, got_fact) and got != "unknown" and got != expected
 
     @property
-    def off_topic_violation(self) -> bool:
-        return self.expected == "offtopic" and not self.right
-
-    @property
     def off_topic_card(self) -> bool:
         return self.expected == "offtopic" and kind_of(self.got) in CARD_KINDS
 

@@ -39,7 +39,7 @@ import sqlalchemy as sa
 from bot import ROOT, settings
 from bot.cli import servers
 from bot.core import model
-from bot.core.content import get_questionnaire
+from bot.core.content import DONT_KNOW, STAGE_QUESTION, get_questionnaire
 from bot.core.turn import button_payload
 
 OUT = ROOT / "docs" / "bench" / "soak.md"
@@ -122,10 +122,10 @@ def make_pupil(rng: random.Random, workshop: str) -> Pupil:
     stage = rng.choice(["klas3", "bovenbouw", "bovenbouw", "examen", "examen", "student"])
     answers = {}
     for question in questionnaire.questions_for(stage):
-        if question.id == "stage":
-            answers["stage"] = stage
+        if question.id == STAGE_QUESTION:
+            answers[STAGE_QUESTION] = stage
             continue
-        options = [o.id for o in question.options] + ["dont_know"]
+        options = [o.id for o in question.options] + [DONT_KNOW]
         answers[question.id] = rng.choice(options)
     return Pupil(f"soak-{uuid.uuid4()}", stage, answers, workshop)
 

@@ -78,7 +78,7 @@ def diet_summary(text: str) -> str:
 
 def full_training(log: Path) -> float:
     """From scratch into models/, where `make run` and `make test` then find it up to date."""
-    return rasa("train", "--force", "--out", str(ROOT / "models"), log=log)
+    return rasa("train", "--force", "--domain", str(ROOT / "domain"), "--out", str(ROOT / "models"), log=log)
 
 
 def split_eval(label: str, text: str, split: Path, work: Path, log: Path) -> dict:

@@ -26,6 +26,7 @@ stage validate
 
 stage lint
 .venv/bin/ruff check bot actions tests scripts
+.venv/bin/ruff format --check bot actions tests scripts
 
 stage unit
 .venv/bin/python -m pytest tests/unit -q -p no:cacheprovider

@@ -31,8 +31,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psycopg2
+
 from bot import ROOT, settings
-from bot.cli import servers
+from bot.cli import servers, workshop
 
 ENDPOINTS = ROOT / "deploy" / "endpoints.cluster.yml"
 DB_NAME = "keuzespiegel"
@@ -150,8 +152,6 @@ def _redis_ready(port: int) -> bool:
 
 
 def _postgres_ready(port: int) -> bool:
-    import psycopg2
-
     try:
         psycopg2.connect(host=LOOPBACK, port=port, user=DB_USER, dbname="postgres", connect_timeout=2).close()
         return True
@@ -174,7 +174,7 @@ def _http_ready(url: str) -> Callable[[], bool]:
 class Cluster(servers.Stack):
     """The running cluster; stops in reverse start order, PostgreSQL with a fast shutdown."""
 
-    cluster: settings.ClusterSettings = field(default_factory=settings.load_cluster)
+    cluster: settings.ClusterSettings = field(kw_only=True)
     extra_env: dict[str, str] = field(default_factory=dict)
     stop_signals: dict[str, int] = field(default_factory=dict)
 
@@ -290,8 +290,6 @@ def start_postgres(stack: Cluster, pgdata: Path, port: int) -> None:
         stop_signal=signal.SIGINT,  # fast shutdown: roll back open transactions, close connections
     )
     stack.wait("postgres", lambda: _postgres_ready(port), timeout=60)
-    import psycopg2
-
     connection = psycopg2.connect(host=LOOPBACK, port=port, user=DB_USER, dbname="postgres")
     connection.autocommit = True
     with connection.cursor() as cursor:
@@ -435,13 +433,9 @@ def running_cluster(
         stack.stop()
 
 
-def cluster_command(args: argparse.Namespace) -> int:
+def cluster_command(args: argparse.Namespace, config: settings.Settings) -> int:
     """Train if needed, start the cluster, print the addresses, stop everything on Ctrl-C."""
-    from bot.cli import workshop
-
-    config = settings.load()
-    cluster = settings.load_cluster()
-    os.environ["RASA_TELEMETRY_ENABLED"] = "false"
+    cluster = settings.load_cluster()  # the cluster's own settings, read only by this command
     servers.train(config)
     state = config.data_dir / "cluster"
     print(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import signal
 import subprocess
 import sys
@@ -11,12 +10,14 @@ import time
 
 from bot import ROOT, settings
 from bot.cli import cluster, servers, workshop
+from bot.cli.score import score_command as score_file
+from bot.core.content import get_questionnaire
+from bot.core.domain_parts import render
+from bot.settings import Settings
 
 
-def run_command(args: argparse.Namespace) -> int:
+def run_command(args: argparse.Namespace, config: Settings) -> int:
     """Train if needed, start all servers, print the address, stop everything on Ctrl-C."""
-    config = settings.load()
-    os.environ["RASA_TELEMETRY_ENABLED"] = "false"
     servers.train(config)
     removed = workshop.purge_on_start(config)
     if removed:
@@ -48,26 +49,29 @@ def _raise_interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def shell_command(args: argparse.Namespace) -> int:
+def shell_command(args: argparse.Namespace, config: Settings) -> int:
     """A terminal chat (rasa shell) against the real action server."""
-    config = settings.load()
     servers.train(config)
     with servers.running(config, web=False, rasa=False):
         return subprocess.call(
             servers.rasa_command(
-                "shell", "--model", str(ROOT / "models"), "--endpoints", "endpoints.yml",
-                "--credentials", "credentials.yml", "--port", str(config.rasa_port),
+                "shell",
+                "--model",
+                str(ROOT / "models"),
+                "--endpoints",
+                "endpoints.yml",
+                "--credentials",
+                "credentials.yml",
+                "--port",
+                str(config.rasa_port),
             ),
             cwd=ROOT,
             env=servers.child_env(config),
         )
 
 
-def domain_command(args: argparse.Namespace) -> int:
+def domain_command(args: argparse.Namespace, config: Settings) -> int:
     """Write (or with --check, verify) domain/questionnaire.yml from content/questionnaire.yml."""
-    from bot.core.content import get_questionnaire
-    from bot.core.domain_parts import render
-
     target = ROOT / "domain" / "questionnaire.yml"
     text = render(get_questionnaire())
     current = target.read_text(encoding="utf-8") if target.exists() else ""
@@ -82,10 +86,8 @@ def domain_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def score_command(args: argparse.Namespace) -> int:
-    from bot.cli.score import score_command as score
-
-    return score(args.file)
+def score_command(args: argparse.Namespace, config: Settings) -> int:
+    return score_file(args.file)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -111,8 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The entry point: the settings are read here, once, and passed to the command (nothing below reads them)."""
     args = build_parser().parse_args(argv)
-    return int(args.func(args) or 0)
+    return int(args.func(args, settings.load()) or 0)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ from typing import Any, TextIO
 
 import yaml
 
-from bot.core.content import DONT_KNOW, STAGE_QUESTION, ContentError, get_personas, get_questionnaire
+from bot.core.content import DIMENSIONS, DONT_KNOW, STAGE_QUESTION, ContentError, get_personas, get_questionnaire
 from bot.core.interpret import interpret, read_answer
 from bot.core.model import Match, Scores, match, score
 from bot.core.reveal import opening_text, why_text
@@ -82,7 +82,7 @@ def report(scores: Scores, result: Match, out: TextIO) -> None:
     print(f"stage: {scores.stage or '(unknown)'}   answered questions: {scores.answered}", file=out)
     print("", file=out)
     print("Dimensions (0 = low, 1 = high):", file=out)
-    for name in ("exploration", "commitment", "reconsideration"):
+    for name in DIMENSIONS:
         value = scores.dimension(name)
         print(f"  {name:<16} {value:5.2f}  {_bar(value)}", file=out)
     print("Motives:", file=out)

@@ -35,7 +35,10 @@ REDACTED = b"[keuzespiegel: line removed, it may have held a pupil's message]\n"
 
 
 def child_env(config: Settings) -> dict[str, str]:
-    """Environment for every process we start: telemetry off, settings passed on (the package is installed)."""
+    """Environment for every process we start: telemetry off, settings passed on (the package is installed).
+
+    The parent's own environment is copied first, so PATH, HOME and the like reach the child; the settings are
+    then written out from `config`, so a child reads exactly what this process was given."""
     env = dict(os.environ)
     env.update(
         {
@@ -111,8 +114,7 @@ class DailyLog:
     """A process's output in `<dir>/<name>-<YYYY-MM-DD>.log`: a new file every day, files older than the
     retention period deleted, lines that look like conversation data replaced."""
 
-    def __init__(self, directory: Path, name: str, retention_days: int,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, directory: Path, name: str, retention_days: int, clock: Callable[[], float] = time.time) -> None:
         self.directory = directory
         self.name = name
         self.retention_days = retention_days
@@ -179,16 +181,20 @@ class Stack:
     procs: dict[str, subprocess.Popen] = field(default_factory=dict)
     specs: dict[str, Spec] = field(default_factory=dict)
 
-    def start(self, name: str, cmd: list[str], health: str, timeout: float,
-              env: dict[str, str] | None = None) -> None:
+    def start(self, name: str, cmd: list[str], health: str, timeout: float, env: dict[str, str] | None = None) -> None:
         self.specs[name] = Spec(cmd, health, timeout, dict(env or {}))
         self._launch(name)
 
     def _launch(self, name: str) -> None:
         spec = self.specs[name]
         proc = subprocess.Popen(
-            spec.cmd, cwd=ROOT, env={**child_env(self.config), **spec.env}, stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+            spec.cmd,
+            cwd=ROOT,
+            env={**child_env(self.config), **spec.env},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
         )
         log = DailyLog(self.log_dir, name, self.config.retention_days)
         assert proc.stdout is not None
@@ -257,9 +263,19 @@ def running(
             stack.start(
                 "rasa",
                 rasa_command(
-                    "run", "--model", str(models or ROOT / "models"), "--endpoints", "endpoints.yml",
-                    "--credentials", "credentials.yml", "--interface", config.host, "--port", str(config.rasa_port),
-                    "--cors", *config.cors_origins,
+                    "run",
+                    "--model",
+                    str(models or ROOT / "models"),
+                    "--endpoints",
+                    "endpoints.yml",
+                    "--credentials",
+                    "credentials.yml",
+                    "--interface",
+                    config.host,
+                    "--port",
+                    str(config.rasa_port),
+                    "--cors",
+                    *config.cors_origins,
                 ),
                 f"{config.rasa_url}/webhooks/rest/",
                 timeout=240,

@@ -7,14 +7,13 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from bot import settings
 from bot.settings import Settings
+from bot.workshops import export, store, summary
+from bot.workshops.registry import close_workshop, create_workshop, get_workshop, list_workshops
+from bot.workshops.retention import purge_logs, purge_old_conversations
 
 
-def _workshop_new(args: argparse.Namespace) -> int:
-    from bot.workshops.registry import create_workshop
-
-    config = settings.load()
+def _workshop_new(args: argparse.Namespace, config: Settings) -> int:
     try:
         workshop = create_workshop(args.name, db_url=config.db_url)
     except ValueError as exc:
@@ -25,13 +24,10 @@ def _workshop_new(args: argparse.Namespace) -> int:
     return 0
 
 
-def _workshop_list(args: argparse.Namespace) -> int:
-    from bot.workshops.registry import list_workshops
-
-    config = settings.load()
+def _workshop_list(args: argparse.Namespace, config: Settings) -> int:
     workshops = list_workshops(db_url=config.db_url)
     if not workshops:
-        print("no workshops yet: python -m bot workshop new \"<name>\"")
+        print('no workshops yet: python -m bot workshop new "<name>"')
         return 0
     for workshop in workshops:
         created = dt.datetime.fromtimestamp(workshop.created_at).strftime("%Y-%m-%d %H:%M")
@@ -40,10 +36,7 @@ def _workshop_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _workshop_close(args: argparse.Namespace) -> int:
-    from bot.workshops.registry import close_workshop
-
-    config = settings.load()
+def _workshop_close(args: argparse.Namespace, config: Settings) -> int:
     workshop = close_workshop(args.code, db_url=config.db_url)
     if workshop is None:
         print(f"error: no workshop with code {args.code!r}", file=sys.stderr)
@@ -53,14 +46,10 @@ def _workshop_close(args: argparse.Namespace) -> int:
     return 0
 
 
-def _export(args: argparse.Namespace) -> int:
-    from bot.workshops import export, store, summary
-    from bot.workshops.registry import get_workshop
-
+def _export(args: argparse.Namespace, config: Settings) -> int:
     if not args.csv and not args.report:
         print("error: give --csv FILE and/or --report FILE(.png|.pdf)", file=sys.stderr)
         return 2
-    config = settings.load()
     workshop = get_workshop(args.code, db_url=config.db_url)
     if workshop is None:
         print(f"error: no workshop with code {args.code!r}", file=sys.stderr)
@@ -80,10 +69,7 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _purge(args: argparse.Namespace) -> int:
-    from bot.workshops.retention import purge_logs, purge_old_conversations
-
-    config = settings.load()
+def _purge(args: argparse.Namespace, config: Settings) -> int:
     days = config.retention_days if args.days is None else args.days
     removed = purge_old_conversations(days, db_url=config.db_url)
     print(f"removed {removed} conversation(s) whose last message is older than {days} days")
@@ -119,15 +105,17 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     export.set_defaults(func=_export)
 
     purge = sub.add_parser("purge", help="delete conversations older than the retention period")
-    purge.add_argument("--days", type=_days, default=None,
-                       help="age in days of the last message (default: KEUZESPIEGEL_RETENTION_DAYS, 30)")
+    purge.add_argument(
+        "--days",
+        type=_days,
+        default=None,
+        help="age in days of the last message (default: KEUZESPIEGEL_RETENTION_DAYS, 30)",
+    )
     purge.set_defaults(func=_purge)
 
 
 def purge_on_start(config: Settings) -> int:
     """Delete conversations and log files older than the retention period; returns the conversations removed."""
-    from bot.workshops.retention import purge_logs, purge_old_conversations
-
     purge_logs(config.log_dir, config.retention_days)
     if config.sqlite_path is not None and not config.sqlite_path.exists():
         return 0

@@ -1,4 +1,5 @@
-"""Load and validate the advisor-editable content: the questionnaire and the persona cards.
+"""Load and validate the advisor-editable content: the questionnaire, the persona cards and the reveal texts.
+Also the one home of the constants the rest of the project shares, and of how a conversation sits in Rasa slots.
 
 Advisors edit YAML by hand, so every mistake must surface as one clear ContentError that
 names the file and the key path, instead of a KeyError deep inside a conversation.
@@ -10,7 +11,7 @@ import functools
 import math
 import re
 import string
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,7 +39,14 @@ PERSONA_PHASES: tuple[str, ...] = (
 PERSONA_ORDER: tuple[str, ...] = ("joost", "luuk", "tim")
 STAGE_QUESTION = "stage"
 DONT_KNOW = "dont_know"
+DONT_KNOW_LABEL = "Weet ik niet"  # its button, on every question, and how the result sheet shows it
 DEFAULT_KEY = "default"
+
+# How a conversation is kept in Rasa slots (the one home of these names; domain/ and the tracker store follow).
+ANSWER_SLOT_PREFIX = "q_"  # q_<question_id>: the chosen option id(s), see encode_answer
+SCORE_SLOTS: tuple[str, ...] = DIMENSIONS  # one float slot per dimension, named after it
+RESULT_SLOTS: tuple[str, ...] = ("persona", "fit", "chat_state")  # set by the reveal (chat_state also by a stop)
+_ANSWER_SEPARATOR = ","
 
 
 class ContentError(ValueError):
@@ -47,7 +55,24 @@ class ContentError(ValueError):
 
 def slot_for(question_id: str) -> str:
     """Rasa slot name holding the answer to a question."""
-    return f"q_{question_id}"
+    return ANSWER_SLOT_PREFIX + question_id
+
+
+def question_of(slot: str) -> str:
+    """The question id of an answer slot (q_doubt -> doubt)."""
+    return slot.removeprefix(ANSWER_SLOT_PREFIX)
+
+
+def encode_answer(options: Iterable[str]) -> str:
+    """Slot value for one or more chosen option ids ("many", or "challenge,people" for a multi question)."""
+    return _ANSWER_SEPARATOR.join(options)
+
+
+def decode_answer(value: Any) -> list[str]:
+    """Chosen option ids from a slot value (or a button's option list); anything but text means none chosen."""
+    if not isinstance(value, str):
+        return []
+    return [part.strip() for part in value.split(_ANSWER_SEPARATOR) if part.strip()]
 
 
 def _display(path: Path) -> str:
@@ -238,7 +263,6 @@ class Persona:
     motives_text: str
     demo_answers: Mapping[str, str | list[str]]
     color: str = ""  # his colour in the plot and on the card, "#rrggbb"
-    next_steps: tuple[str, ...] = ()  # the reveal takes its steps from content/next_steps.yml
     source: str = ""
 
     @property
@@ -684,7 +708,8 @@ def _parse_persona(c: _Checker, data: dict[str, Any], questionnaire: Questionnai
     )
 
 
-def _persona_sort_key(persona_id: str) -> tuple[int, str]:
+def persona_sort_key(persona_id: str) -> tuple[int, str]:
+    """Joost, Luuk, Tim first (PERSONA_ORDER), any other persona after them by id."""
     order = PERSONA_ORDER.index(persona_id) if persona_id in PERSONA_ORDER else len(PERSONA_ORDER)
     return (order, persona_id)
 
@@ -708,7 +733,7 @@ def load_personas(
         data = c.mapping(_read_yaml(file_path, file), "")
         persona = _parse_persona(c, data, questionnaire, file_path.stem)
         personas[persona.id] = persona
-    return {pid: personas[pid] for pid in sorted(personas, key=_persona_sort_key)}
+    return {pid: personas[pid] for pid in sorted(personas, key=persona_sort_key)}
 
 
 # ---------------------------------------------------------------- reveal texts
@@ -735,6 +760,21 @@ REVEAL_TEXTS: dict[str, frozenset[str]] = {
     "mirror_diffusion": frozenset(),
     "retry": frozenset({"questions"}),
     "steps_heading": frozenset(),
+    "why_not.insufficient": frozenset({"name"}),
+    "why_not.diffusion": frozenset({"name"}),
+    "why_not.close": frozenset({"name", "nearest"}),
+    "why_not.other": frozenset({"name", "nearest"}),
+    "why_not.nothing_closer": frozenset({"name"}),
+    "why_not.heading": frozenset({"name"}),
+    "why_not.change": frozenset({"question", "yours", "label", "name"}),
+    "why_not.change_also": frozenset({"question", "yours", "label", "name"}),
+    "why_not.count_1": frozenset(),
+    "why_not.count_2": frozenset(),
+    "why_not.count_3": frozenset(),
+    "why_not.count_more": frozenset(),
+    "why_not.reached": frozenset({"count", "name"}),
+    "why_not.nearer_but_other": frozenset({"count", "name", "other"}),
+    "why_not.nearer": frozenset({"count", "name"}),
 }
 
 

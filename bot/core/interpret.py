@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from bot.core.content import DONT_KNOW, Ambiguity, Question, Questionnaire
+from bot.core.content import DONT_KNOW, Ambiguity, Question, Questionnaire, decode_answer
 from bot.core.lexicon_reading import read_with_lexicons
 from bot.core.text import fold
 
@@ -52,9 +52,7 @@ DONT_KNOW_PATTERNS: tuple[str, ...] = (
     "sla over",
     "overslaan",
 )
-YES_WORDS = frozenset(
-    {"ja", "jep", "jup", "yes", "yep", "ye", "jah", "jazeker", "jawel", "zeker", "klopt", "idd"}
-)
+YES_WORDS = frozenset({"ja", "jep", "jup", "yes", "yep", "ye", "jah", "jazeker", "jawel", "zeker", "klopt", "idd"})
 NO_WORDS = frozenset({"nee", "nope", "nah", "neuh", "neen", "no", "nein", "neej"})
 FILLER_WORDS = frozenset({"hoor", "joh", "zeker", "wel", "echt", "dat", "klopt", "inderdaad", "ofc"})
 
@@ -278,9 +276,7 @@ def _hits(question: Question, tokens: list[str]) -> list[_Hit]:
     kept = [
         h
         for h in hits
-        if not any(
-            o.option != h.option and o.start <= h.start and h.end <= o.end and o.size > h.size for o in hits
-        )
+        if not any(o.option != h.option and o.start <= h.start and h.end <= o.end and o.size > h.size for o in hits)
     ]
     return kept
 
@@ -291,7 +287,7 @@ def _exact(question: Question, text: str, tokens: list[str]) -> list[str] | None
     ids = set(question.option_ids)
     if raw.startswith(question.id + "."):
         raw = raw[len(question.id) + 1 :]
-    parts = [p.strip() for p in raw.split(",")] if question.multi else [raw]
+    parts = decode_answer(raw) if question.multi else [raw]
     if parts and all(p in ids for p in parts):
         return list(dict.fromkeys(parts))
     if raw == DONT_KNOW:

@@ -24,13 +24,14 @@ from typing import Any
 from bot.core.content import (
     DIMENSIONS,
     MOTIVES,
-    PERSONA_ORDER,
     STAGE_QUESTION,
     Persona,
     Question,
     Questionnaire,
+    decode_answer,
     get_personas,
     get_questionnaire,
+    persona_sort_key,
 )
 
 # Weights of the distance: the three dimensions carry the match, motives tip the balance between routes.
@@ -102,10 +103,9 @@ class Scores:
         return float(getattr(self, name))
 
     def as_dict(self) -> dict[str, Any]:
+        """The three dimensions and the motives, rounded: the reveal payload's and the slots' form."""
         return {
-            "exploration": round(self.exploration, 3),
-            "commitment": round(self.commitment, 3),
-            "reconsideration": round(self.reconsideration, 3),
+            **{name: round(self.dimension(name), 3) for name in DIMENSIONS},
             "motives": {k: round(v, 3) for k, v in self.motives.items()},
         }
 
@@ -136,6 +136,18 @@ class Match:
         """The persona id for a good or weak fit, else "diffusion" or "insufficient"."""
         return self.fit if self.nearest else self.persona_id
 
+    def as_dict(self) -> dict[str, Any]:
+        """Whom and how clearly, rounded: the reveal payload's form (the deciding answers go separately)."""
+        return {
+            "outcome": self.outcome,
+            "persona": self.persona_id,
+            "nearest": self.nearest,
+            "fit": self.fit,
+            "runner_up": self.runner_up,
+            "margin": round(self.margin, 3),
+            "confidence": round(self.confidence, 3),
+        }
+
 
 @dataclass(frozen=True)
 class Difference:
@@ -148,17 +160,6 @@ class Difference:
     explain: str  # the option's phrase in the pupil's tense ("je vergeleek verschillende profielen")
     label: str  # the option's button text in the pupil's tense
     reaches: bool  # this change alone would make him the outcome
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "question": self.question_id,
-            "option": self.option_id,
-            "current": list(self.current),
-            "gain": round(self.gain, 3),
-            "text": self.explain,
-            "label": self.label,
-            "reaches": self.reaches,
-        }
 
 
 # ---------------------------------------------------------------- the stage table (caps and scaling)
@@ -269,7 +270,7 @@ def _selected(question: Question, value: Any) -> list[str]:
     if value is None:
         return []
     if isinstance(value, str):
-        items: list[Any] = [part.strip() for part in value.split(",")] if question.multi else [value.strip()]
+        items: list[Any] = decode_answer(value) if question.multi else [value.strip()]
     elif isinstance(value, (list, tuple, set, frozenset)):
         items = list(value)
     else:
@@ -390,11 +391,6 @@ def _distance(values: Sequence[float], target: Sequence[float]) -> float:
     return math.sqrt(total)
 
 
-def _dims_distance(values: Sequence[float], target: Sequence[float]) -> float:
-    n = len(DIMENSIONS)
-    return math.sqrt(sum((values[i] - target[i]) ** 2 for i in range(n)) / n)
-
-
 def _values(scores: Scores) -> tuple[float, ...]:
     return (
         scores.exploration,
@@ -407,13 +403,6 @@ def _values(scores: Scores) -> tuple[float, ...]:
 def distance(scores: Scores, persona: Persona) -> float:
     """Weighted Euclidean distance in 0..1 between a pupil and a persona (dimensions and motives)."""
     return _distance(_values(scores), _persona_vector(persona))
-
-
-def _ordered(personas: Mapping[str, Persona]) -> list[str]:
-    def key(pid: str) -> tuple[int, str]:
-        return (PERSONA_ORDER.index(pid) if pid in PERSONA_ORDER else len(PERSONA_ORDER), pid)
-
-    return sorted(personas, key=key)
 
 
 def enough(answered: int, questions: int, coverage_exploration: float, coverage_commitment: float) -> bool:
@@ -448,7 +437,7 @@ class Targets:
 
 
 def targets(personas: Mapping[str, Persona]) -> Targets:
-    order = _ordered(personas)
+    order = sorted(personas, key=persona_sort_key)
     return Targets(
         ids=tuple(order),
         vectors=tuple(_persona_vector(personas[pid]) for pid in order),

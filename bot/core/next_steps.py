@@ -17,15 +17,13 @@ from typing import Any
 
 import yaml
 
-from bot import ROOT as REPO_ROOT
-from bot.core.content import ContentError
+from bot import ROOT
+from bot.core.content import PERSONA_ORDER, STAGES, ContentError
 
-NEXT_STEPS_PATH = REPO_ROOT / "content" / "next_steps.yml"
+NEXT_STEPS_PATH = ROOT / "content" / "next_steps.yml"
 
-# The same stage ids as the questionnaire's stage question.
-STAGES: tuple[str, ...] = ("klas3", "bovenbouw", "examen", "student")
 DEFAULT_STAGE = "bovenbouw"  # for a pupil whose stage is unknown
-OUTCOMES: tuple[str, ...] = ("joost", "luuk", "tim", "diffusion", "insufficient")
+OUTCOMES: tuple[str, ...] = (*PERSONA_ORDER, "diffusion", "insufficient")  # Match.outcome
 EXTRA_GROUPS: tuple[str, ...] = ("technical", "not_technical")
 MAX_STEPS = 5  # shown to one pupil
 MAX_LIST = 6  # steps in one list of the file
@@ -89,7 +87,7 @@ class Step:
 def _display(path: Path) -> str:
     """Repo-relative path when possible, so advisors recognise the file."""
     try:
-        return str(path.resolve().relative_to(REPO_ROOT))
+        return str(path.resolve().relative_to(ROOT))
     except ValueError:
         return str(path)
 

@@ -136,6 +136,7 @@ class Reply:
     source: str
     persona: str | None = None
     others: tuple[str, ...] = ()  # for `meet`: the people introduced
+    response: str | None = None  # a domain response to send instead of `text` (its wording lives there)
 
     @property
     def kind(self) -> str:
@@ -353,7 +354,7 @@ def _yes_no_reply(persona: Persona, fact_id: str, facts: Facts) -> Reply:
     said = facts.facts[fact_id].answers[persona.id]
     source = f"{YESNO}:{persona.id}:{fact_id}:{said.answer}"
     if said.answer == "unknown":
-        text = f"Dat weet ik niet: daar vertelt {persona.name} niks over in zijn verhaal."
+        text = facts.replies["unknown_fact"].format(name=persona.name)
         if said.say:
             text += f" {said.say}"
         return Reply(text, source, persona.id)
@@ -406,29 +407,20 @@ def _route_reply(tokens: list[str], routes: Routes) -> Reply | None:
 
 
 def offtopic(persona: Persona | None = None, unknown_word: bool = False) -> Reply:
-    """The honest reply when the alumni cannot know: never a piece of a card."""
+    """The honest reply when the alumni cannot know: never a piece of a card (content/persona_facts.yml, replies)."""
+    replies = get_facts().replies
     if unknown_word:
-        text = "Dat woord ken ik niet, daar weet ik niks van. Je decaan of mentor kan het je vast uitleggen."
+        text = replies["unknown_word"]
     elif persona is not None:
-        text = (
-            f"Daar weet ik niks van: dat staat niet in het verhaal van {persona.name}. "
-            "Vraag gerust iets over zijn keuzes, zoals zijn profiel, studie of eerste baan."
-        )
+        text = replies["offtopic_person"].format(name=persona.name)
     else:
-        text = (
-            "Daar weet ik niks van. Ik weet alleen hoe Joost, Luuk en Tim hun keuzes maakten. "
-            "Vraag bijvoorbeeld: wie twijfelde het meest?"
-        )
+        text = replies["offtopic"]
     return Reply(text, OFFTOPIC, persona.id if persona else None)
 
 
 def _why_reply(asked: Asked, target: str, personas: Mapping[str, Persona]) -> Reply:
     if not asked.persona or asked.persona not in personas:
-        return Reply(
-            "Dat kan ik pas zeggen als je de vragen hebt afgemaakt. Dan zie je op wie je het meest lijkt.",
-            f"{WHY}:{target}",
-            target,
-        )
+        return Reply("", f"{WHY}:{target}", target, response="utter_not_revealed_yet")
     questionnaire = get_questionnaire()
     if target == asked.persona:
         scores = score(asked.answers, questionnaire, asked.stage)
@@ -572,29 +564,9 @@ def explain_term(text: str) -> Reply:
     return _glossary_reply(entry.term, entry.text) if entry is not None else offtopic(unknown_word=True)
 
 
-def answer(
-    text: str,
-    current_persona: str | None,
-    persona_entity: str | None = None,
-    phase_entity: str | None = None,
-    personas: Mapping[str, Persona] | None = None,
-) -> str:
-    """The reply text only (kept for callers that need no source)."""
-    asked = Asked(
-        text=text,
-        persona=current_persona,
-        intent="ask_persona",
-        persona_entity=persona_entity,
-        phase_entity=phase_entity,
-    )
-    reply = respond(asked, personas)
-    return reply.text or offtopic(None).text
-
-
 __all__ = [
     "Asked",
     "Reply",
-    "answer",
     "explain_term",
     "mentions_restart",
     "find_persona",

@@ -5,6 +5,7 @@ message that starts "<file>: <key path>: ".
 
 from __future__ import annotations
 
+import string
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -33,6 +34,13 @@ TOPICS = (
     "motives",
 )
 MAX_SENTENCES = 3
+# The replies when the cards hold no answer (persona_facts.yml, replies), with the placeholders each may use.
+REPLIES: dict[str, frozenset[str]] = {
+    "unknown_fact": frozenset({"name"}),
+    "unknown_word": frozenset(),
+    "offtopic_person": frozenset({"name"}),
+    "offtopic": frozenset(),
+}
 
 
 @dataclass(frozen=True)
@@ -64,6 +72,7 @@ class Facts:
     aspects: Mapping[str, Aspect]  # in file order, which is the order of preference
     not_on_card: tuple[Pattern, ...]
     question_names: Mapping[str, str]
+    replies: Mapping[str, str]  # REPLIES, with their {placeholders} still in
 
 
 @dataclass(frozen=True)
@@ -155,7 +164,7 @@ def load_facts(
     personas = personas or get_personas()
     questionnaire = questionnaire or get_questionnaire()
     raw = _mapping(_read(path), file, "<root>")
-    _keys(raw, file, "<root>", ("facts", "compare", "not_on_card", "questions"))
+    _keys(raw, file, "<root>", ("facts", "compare", "not_on_card", "questions", "replies"))
 
     facts: dict[str, Fact] = {}
     for fact_id, body in _mapping(raw["facts"], file, "facts").items():
@@ -212,11 +221,26 @@ def load_facts(
             raise _fail(file, f"questions.{question_id}", "not a question in the questionnaire")
         if not isinstance(name, str) or not name.strip():
             raise _fail(file, f"questions.{question_id}", "expected a short name")
+    replies_raw = _mapping(raw["replies"], file, "replies")
+    _keys(replies_raw, file, "replies", tuple(REPLIES))
+    replies: dict[str, str] = {}
+    for reply_id, allowed in REPLIES.items():
+        key = f"replies.{reply_id}"
+        text = _text(replies_raw[reply_id], file, key)
+        try:
+            used = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+        except ValueError as exc:
+            raise _fail(file, key, f"broken {{placeholder}}: {exc}") from None
+        if used - allowed:
+            known = ", ".join(f"{{{n}}}" for n in sorted(allowed)) or "none"
+            raise _fail(file, key, f"unknown placeholder {{{sorted(used - allowed)[0]}}} (this text may use: {known})")
+        replies[reply_id] = text
     return Facts(
         facts=facts,
         aspects=aspects,
         not_on_card=_patterns(raw["not_on_card"], file, "not_on_card"),
         question_names={qid: str(name).strip() for qid, name in names.items()},
+        replies=replies,
     )
 
 

@@ -115,8 +115,3 @@ class Pattern:
 
 def patterns(phrases: Iterable[str]) -> tuple[Pattern, ...]:
     return tuple(Pattern.parse(phrase) for phrase in phrases)
-
-
-def best_size(found: Iterable[Pattern], message: Sequence[str]) -> int:
-    """Word count of the longest pattern found in the message (0 if none)."""
-    return max((pattern.size for pattern in found if pattern.found_in(message)), default=0)

@@ -10,7 +10,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from bot.core.content import Persona, Question, Questionnaire, get_questionnaire
+from bot.core.content import (
+    DONT_KNOW_LABEL,
+    Persona,
+    Question,
+    Questionnaire,
+    RevealTexts,
+    get_questionnaire,
+    get_reveal_texts,
+)
 from bot.core.model import Difference, Match, Scores, differences, match, score
 from bot.core.reveal import why_text
 
@@ -42,7 +50,7 @@ def would_match(
 
 def _yours(question: Question, ids: Sequence[str], stage: str | None) -> str:
     labels = [option.label_for(stage) for option in question.options if option.id in ids]
-    return " + ".join(labels) if labels else "Weet ik niet"
+    return " + ".join(labels) if labels else DONT_KNOW_LABEL
 
 
 def why_match_text(
@@ -62,39 +70,43 @@ def why_not_text(
     names: Mapping[str, str],
     personas: Mapping[str, Persona],
     questionnaire: Questionnaire | None = None,
+    texts: RevealTexts | None = None,
 ) -> str:
     """Where the pupil's answers differ from `target`, who is not the outcome; `then` is the outcome with all of
-    `found` changed."""
+    `found` changed. The wording is in content/reveal.yml (why_not)."""
     questionnaire = questionnaire or get_questionnaire()
-    if result.fit == "insufficient":
-        lead = f"Je koos vaak 'weet ik niet', dus waarom niet {target.name} is lastig te zeggen."
-    elif result.fit == "diffusion":
-        lead = f"Je lijkt nu nog op geen van de drie, ook niet op {target.name}."
+    texts = texts or get_reveal_texts()
+    name = target.name
+
+    def say(key: str, **values: str) -> str:
+        return texts.get(f"why_not.{key}", stage, name=name, **values)
+
+    if result.fit in ("insufficient", "diffusion"):
+        lead = say(result.fit)
     elif result.runner_up == target.id and result.fit == "weak":
-        lead = f"Het scheelde maar weinig! Je lijkt bijna net zo veel op {target.name} als op {nearest.name}."
+        lead = say("close", nearest=nearest.name)
     else:
-        lead = f"Je antwoorden lijken meer op die van {nearest.name} dan op die van {target.name}."
+        lead = say("other", nearest=nearest.name)
     if not found:
-        return f"{lead} Er is geen antwoord dat je duidelijk dichter bij {target.name} brengt."
-    lines = [lead, f"Hier verschil je het meest met {target.name}:"]
+        return f"{lead} {say('nothing_closer')}"
+    lines = [lead, say("heading")]
     for change in found:
         question = questionnaire.question(change.question_id)
-        name = names.get(change.question_id, question.text_for(stage))
-        also = "ook " if question.multi and change.current else ""
         lines.append(
-            f"• {name}: jij koos '{_yours(question, change.current, stage)}'. "
-            f"Met {also}'{change.label}' kom je dichter bij {target.name}."
+            say(
+                "change_also" if question.multi and change.current else "change",
+                question=names.get(change.question_id, question.text_for(stage)),
+                yours=_yours(question, change.current, stage),
+                label=change.label,
+            )
         )
-    count = {1: "dit antwoord", 2: "deze twee", 3: "deze drie"}.get(len(found), "deze antwoorden")
+    count = say(f"count_{len(found)}" if len(found) <= 3 else "count_more")
     if then.outcome == target.id:
-        lines.append(f"Had je {count} anders gekozen, dan was je bij {target.name} uitgekomen.")
+        lines.append(say("reached", count=count))
     elif then.outcome in personas:
-        lines.append(
-            f"Met {count} anders kom je dichter bij {target.name}, maar lijk je nog meer op "
-            f"{personas[then.outcome].name}."
-        )
+        lines.append(say("nearer_but_other", count=count, other=personas[then.outcome].name))
     else:
-        lines.append(f"Met {count} anders kom je dichter bij {target.name}, maar nog niet helemaal.")
+        lines.append(say("nearer", count=count))
     return "\n".join(lines)
 
 

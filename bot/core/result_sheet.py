@@ -18,9 +18,18 @@ from typing import Any
 import yaml
 
 from bot import ROOT
-from bot.core.content import DIMENSIONS, ContentError, Persona, Questionnaire, get_personas, get_questionnaire
+from bot.core.content import (
+    DIMENSIONS,
+    DONT_KNOW,
+    DONT_KNOW_LABEL,
+    ContentError,
+    Persona,
+    Questionnaire,
+    get_personas,
+    get_questionnaire,
+)
 from bot.core.reveal import build_reveal
-from bot.core.turn import DONT_KNOW, DONT_KNOW_LABEL, State
+from bot.core.turn import State
 
 SHEET_PATH = ROOT / "content" / "result_sheet.yml"
 FITS: tuple[str, ...] = ("good", "weak", "diffusion", "insufficient")
@@ -84,7 +93,6 @@ class Sheet:
     subtitle: str
     fit: str
     persona_id: str
-    persona_name: str
     heading: str
     note: str | None
     status_label: str
@@ -280,7 +288,6 @@ def build_sheet(
         subtitle=texts.subtitle,
         fit=fit,
         persona_id=persona.id,
-        persona_name=persona.name,
         heading=texts.headings[fit].format(name=persona.name),
         note=texts.notes[fit].format(name=persona.name) if fit in texts.notes else None,
         status_label=str(payload.get("status_label") or persona.status_label),

@@ -100,6 +100,12 @@ def path_text(persona: Persona, stage: str | None = None, texts: RevealTexts | N
     return "\n".join(lines)
 
 
+def mirror_text(fit: str | None, stage: str | None = None, texts: RevealTexts | None = None) -> str:
+    """ "Zie dit als een spiegel": said at the reveal and again after "waarom hij?", from content/reveal.yml."""
+    texts = texts or get_reveal_texts()
+    return texts.get("mirror_diffusion" if fit == "diffusion" else "mirror", stage)
+
+
 def _runner_is_close(result: Match) -> bool:
     return result.runner_up is not None and result.margin < WEAK_MARGIN
 
@@ -176,35 +182,26 @@ def build_reveal(
         )
         if result.fit == "diffusion":
             messages.append(why_text(persona, result, stage, texts, personas))
-            messages.append(texts.get("mirror_diffusion", stage))
+            messages.append(mirror_text(result.fit, stage, texts))
         else:
             messages.append(path_text(persona, stage, texts))
             messages.append(why_text(persona, result, stage, texts, personas))
             if scores.motives.get("technology", 0.0) < FIELD_NOTE_BELOW:
                 messages.append(texts.get("field_note", stage, name=persona.name))
-            messages.append(texts.get("mirror", stage))
+            messages.append(mirror_text(result.fit, stage, texts))
     messages.append(steps_message)
 
     payload = {
         "type": "reveal",
-        "outcome": result.outcome,
-        "persona": persona.id,
+        **result.as_dict(),
         "name": persona.name,
-        "nearest": result.nearest,
         "status": persona.status,
         "status_label": persona.status_label,
         "status_explain": persona.status_explain,
-        "fit": result.fit,
-        "runner_up": result.runner_up,
-        "margin": round(result.margin, 3),
-        "confidence": round(result.confidence, 3),
         "stage": stage,
         "answered": scores.answered,
         "total": scores.questions,
-        "exploration": round(scores.exploration, 3),
-        "commitment": round(scores.commitment, 3),
-        "reconsideration": round(scores.reconsideration, 3),
-        "motives": {name: round(value, 3) for name, value in scores.motives.items()},
+        **scores.as_dict(),
         "dimensions": {
             name: {"label": str(info.get("label", name)), "explain": str(info.get("explain", ""))}
             for name, info in questionnaire.dimensions.items()
@@ -215,9 +212,7 @@ def build_reveal(
                 "id": p.id,
                 "name": p.name,
                 "color": p.color,
-                "exploration": p.position["exploration"],
-                "commitment": p.position["commitment"],
-                "reconsideration": p.position["reconsideration"],
+                **{name: p.position[name] for name in DIMENSIONS},
             }
             for p in personas.values()
         ],

@@ -11,12 +11,22 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.core import safety
-from bot.core.content import DONT_KNOW, STAGE_QUESTION, Question, Questionnaire, get_questionnaire, slot_for
+from bot.core.content import (
+    DONT_KNOW,
+    DONT_KNOW_LABEL,
+    SCORE_SLOTS,
+    STAGE_QUESTION,
+    Question,
+    Questionnaire,
+    decode_answer,
+    encode_answer,
+    get_questionnaire,
+    slot_for,
+)
 from bot.core.interpret import prefill, read_answer
 from bot.core.model import score
 from bot.core.text import words
 
-DONT_KNOW_LABEL = "Weet ik niet"
 # Rasa button payloads carry the chosen option as "<question_id>.<option_id>".
 OPTION_ENTITY = "option"
 
@@ -137,15 +147,63 @@ RESUME_PHRASES = (
     "volgende",
     "volgende vraag",
 )
-CONFIRM_PHRASES = ("ja", "jaa", "ja hoor", "ja graag", "jep", "jup", "yes", "ok", "oke", "okay", "zeker",
-                   "ja zeker", "doe maar", "ja doe maar", "ja opnieuw", "opnieuw", "ja wis maar", "ja opnieuw beginnen",
-                   "opnieuw beginnen", "klopt", "is goed")
-DENY_PHRASES = ("nee", "neen", "nope", "nah", "nee hoor", "nee dank je", "liever niet", "nee ga verder",
-                "nee ga maar door", "ga verder", "verder", "ga door", "niet wissen", "nee niet wissen", "toch niet",
-                "laat maar", "nee laat maar")
-TALK_PHRASES = ("praten", "ik wil praten", "erover praten", "ik wil erover praten", "wil praten", "met iemand praten",
-                "ja praten", "ja ik wil praten", "hulp", "ik wil hulp", "help me", "wie kan ik bellen",
-                "wie kan helpen")
+CONFIRM_PHRASES = (
+    "ja",
+    "jaa",
+    "ja hoor",
+    "ja graag",
+    "jep",
+    "jup",
+    "yes",
+    "ok",
+    "oke",
+    "okay",
+    "zeker",
+    "ja zeker",
+    "doe maar",
+    "ja doe maar",
+    "ja opnieuw",
+    "opnieuw",
+    "ja wis maar",
+    "ja opnieuw beginnen",
+    "opnieuw beginnen",
+    "klopt",
+    "is goed",
+)
+DENY_PHRASES = (
+    "nee",
+    "neen",
+    "nope",
+    "nah",
+    "nee hoor",
+    "nee dank je",
+    "liever niet",
+    "nee ga verder",
+    "nee ga maar door",
+    "ga verder",
+    "verder",
+    "ga door",
+    "niet wissen",
+    "nee niet wissen",
+    "toch niet",
+    "laat maar",
+    "nee laat maar",
+)
+TALK_PHRASES = (
+    "praten",
+    "ik wil praten",
+    "erover praten",
+    "ik wil erover praten",
+    "wil praten",
+    "met iemand praten",
+    "ja praten",
+    "ja ik wil praten",
+    "hulp",
+    "ik wil hulp",
+    "help me",
+    "wie kan ik bellen",
+    "wie kan helpen",
+)
 
 
 def looks_like_question(text: str) -> bool:
@@ -159,18 +217,6 @@ def looks_like_question(text: str) -> bool:
 def _phrase_in(text: str, phrases: Iterable[str]) -> bool:
     said = " ".join(words(text))
     return bool(said) and said in phrases
-
-
-def encode(options: Iterable[str]) -> str:
-    """Slot value for one or more chosen options."""
-    return ",".join(options)
-
-
-def decode(value: Any) -> list[str]:
-    """Chosen options from a slot value; anything unexpected means nothing was chosen."""
-    if not isinstance(value, str) or not value.strip():
-        return []
-    return [part for part in value.split(",") if part]
 
 
 def button_payload(question_id: str, option_id: str) -> str:
@@ -189,7 +235,7 @@ class State:
         questionnaire = questionnaire or get_questionnaire()
         answers: dict[str, list[str]] = {}
         for question in questionnaire.questions:
-            chosen = decode(slots.get(slot_for(question.id)))
+            chosen = decode_answer(slots.get(slot_for(question.id)))
             if chosen:
                 answers[question.id] = chosen
         stage_answer = answers.get(STAGE_QUESTION, [])
@@ -221,12 +267,8 @@ def required_slots(slots: Mapping[str, Any], questionnaire: Questionnaire | None
 
 def _scores(state: State, questionnaire: Questionnaire) -> dict[str, float]:
     """The three dimension scores for the answers so far, rounded for the slots."""
-    result = score(state.model_answers(), questionnaire, state.stage)
-    return {
-        "exploration": round(result.exploration, 3),
-        "commitment": round(result.commitment, 3),
-        "reconsideration": round(result.reconsideration, 3),
-    }
+    result = score(state.model_answers(), questionnaire, state.stage).as_dict()
+    return {name: result[name] for name in SCORE_SLOTS}
 
 
 @dataclass
@@ -279,7 +321,7 @@ def _button_choice(entities: Iterable[Mapping[str, Any]]) -> tuple[str, list[str
     for entity in entities:
         if entity.get("entity") == OPTION_ENTITY and isinstance(entity.get("value"), str):
             question_id, _, option_ids = entity["value"].partition(".")
-            chosen = [o for o in option_ids.split(",") if o]
+            chosen = decode_answer(option_ids)
             if question_id and chosen:
                 return question_id, chosen
     return None
@@ -304,7 +346,7 @@ def _answer(
 ) -> TurnResult:
     """Slot updates for an answer, plus later questions the same message answered too, plus the new scores."""
     result = TurnResult(ANSWER)
-    result.slots[slot_for(question_id)] = encode(options)
+    result.slots[slot_for(question_id)] = encode_answer(options)
     answers = dict(state.answers)
     answers[question_id] = options
     if with_prefill:
@@ -312,7 +354,7 @@ def _answer(
         for other_id, found in prefill(questionnaire, text, stage, set(answers), question_id).items():
             if not found:
                 continue
-            result.slots[slot_for(other_id)] = encode(found)
+            result.slots[slot_for(other_id)] = encode_answer(found)
             answers[other_id] = found
             explain = _explain(questionnaire.question(other_id), found)
             if explain:
@@ -407,7 +449,7 @@ def take_turn(
     is_question = looks_like_question(text)
     if reading.ambiguous and not counters.follow_up and not is_question:
         # "N&T" fits more than one option: ask which one (with only those buttons) instead of guessing.
-        return TurnResult(FOLLOW_UP, slots={"follow_up": encode(reading.ambiguous)})
+        return TurnResult(FOLLOW_UP, slots={"follow_up": encode_answer(reading.ambiguous)})
     may_side_step = counters.side_steps < MAX_SIDE_STEPS
     if may_side_step and is_question and intent in QUESTION_INTENTS:
         return TurnResult(SIDE_STEP, slots={"side_steps": float(counters.side_steps + 1)})
@@ -434,7 +476,7 @@ def _explain(question: Question, options: list[str]) -> str:
 
 def _follow_up_rule(question: Question, pending: str | None) -> Any:
     """The question's ambiguity rule whose options are pending, if any."""
-    wanted = set(decode(pending))
+    wanted = set(decode_answer(pending))
     return next((rule for rule in question.ambiguous if wanted and set(rule.options) == wanted), None)
 
 
@@ -473,8 +515,7 @@ def question_prompt(question_id: str, slots: Mapping[str, Any], questionnaire: Q
         lead = "utter_pick_or_type"
 
     buttons = [
-        {"title": option.label_for(state.stage), "payload": button_payload(question.id, option.id)}
-        for option in shown
+        {"title": option.label_for(state.stage), "payload": button_payload(question.id, option.id)} for option in shown
     ]
     buttons.append({"title": DONT_KNOW_LABEL, "payload": button_payload(question.id, DONT_KNOW)})
     payload = {

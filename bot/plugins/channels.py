@@ -38,7 +38,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import settings
-from bot.core.content import DONT_KNOW, get_questionnaire
+from bot.core.content import DONT_KNOW, PERSONA_ORDER, decode_answer, get_questionnaire
 from bot.core.safety import CHECK_IN, CRISIS, assess
 from bot.workshops.registry import Gate
 
@@ -62,11 +62,11 @@ CHANNEL_NAME = "rest"
 _ID = r"[a-z][a-z0-9_]{0,63}"
 ALLOWED_PAYLOADS: tuple[re.Pattern[str], ...] = (
     re.compile(rf'^/inform\{{\s*"option"\s*:\s*"(?P<question>{_ID})\.(?P<options>{_ID}(?:,{_ID}){{0,31}})"\s*\}}$'),
-    re.compile(r'^/ask_persona\{\s*"persona"\s*:\s*"(?:joost|luuk|tim)"\s*\}$'),
+    re.compile(rf'^/ask_persona\{{\s*"persona"\s*:\s*"(?:{"|".join(PERSONA_ORDER)})"\s*\}}$'),
     re.compile(r'^/feedback\{\s*"rating"\s*:\s*(?:[1-5]|"[1-5]")\s*\}$'),
     re.compile(
         r"^/(?:ask_why|meet_other|start_over|confirm_start_over|resume|affirm|deny|empty_message|too_long"
-        r"|distress|check_in|skip_feedback)$"
+        r"|distress|check_in|talk|skip_feedback)$"
     ),
 )
 
@@ -99,7 +99,7 @@ def is_allowed_payload(text: str) -> bool:
         if known is None:
             return False
         options, multi = known
-        chosen = match.group("options").split(",")
+        chosen = decode_answer(match.group("options"))
         if len(chosen) > 1 and not multi:
             return False
         return len(set(chosen)) == len(chosen) and all(option in options for option in chosen)
@@ -235,8 +235,8 @@ def _parse_body(request: Request) -> dict[str, Any] | None:
 class SafeRestInput(RestInput):
     """Rasa's REST channel (same URL: /webhooks/rest/webhook) with the limits in the module docstring."""
 
-    def __init__(self, config: settings.Settings | None = None) -> None:
-        self.config = config or settings.load()
+    def __init__(self, config: settings.Settings) -> None:
+        self.config = config
         self.limiter = RateLimiter(self.config.rate_limit) if self.config.rate_limit else None
         self.gate = Gate(db_url=self.config.db_url, cap=self.config.workshop_cap)
 
@@ -246,7 +246,8 @@ class SafeRestInput(RestInput):
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> SafeRestInput:
-        return cls()
+        # Rasa builds the channel from credentials.yml and cannot hand it our settings: this is an entry point.
+        return cls(settings.load())
 
     def _extract_input_channel(self, req: Request) -> str:
         return CHANNEL_NAME  # never what the client claims

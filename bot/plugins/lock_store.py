@@ -47,6 +47,7 @@ class ConfiguredRedisLockStore(RedisLockStore):
     """RedisLockStore whose address comes from the environment and whose lock updates are atomic."""
 
     def __init__(self, endpoint_config: Any = None, **kwargs: Any) -> None:
+        # Rasa builds the lock store from endpoints.yml and cannot hand it our settings: this is an entry point.
         url = settings.redis_url()
         if url is None:
             raise ValueError("KEUZESPIEGEL_REDIS_URL is not set; the Redis lock store needs it")

@@ -38,6 +38,7 @@ class ConfiguredSQLTrackerStore(SQLTrackerStore):
     """SQLTrackerStore whose address comes from the environment, not from endpoints.yml."""
 
     def __init__(self, domain: Any = None, host: str | None = None, event_broker: Any = None, **kwargs: Any):
+        # Rasa builds the tracker store from endpoints.yml and cannot hand it our settings: this is an entry point.
         config = settings.load()
         if config.sqlite_path is not None:
             config.sqlite_path.parent.mkdir(parents=True, exist_ok=True)

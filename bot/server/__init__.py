@@ -1,1 +1,1 @@
-"""The web server: the demo page, the widget files, the advisor dashboard."""
+"""The web server: the demo page, the widget files, the advisor dashboard and the pupil's result page."""

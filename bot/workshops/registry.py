@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from bot import settings
+from bot.settings import Settings
 from bot.workshops import store
 
 # No 0/O, 1/I: codes are read off a projector and typed on phones.
@@ -49,16 +49,15 @@ class Workshop:
         """Pupils can join until the advisor closes the workshop."""
         return self.closed_at is None
 
-    def link(self, config: settings.Settings | None = None) -> str:
+    def link(self, config: Settings) -> str:
         """The chat page for pupils of this workshop."""
         return chat_link(self.code, config)
 
-    def as_dict(self, config: settings.Settings | None = None) -> dict[str, Any]:
+    def as_dict(self, config: Settings) -> dict[str, Any]:
         return {**asdict(self), "open": self.is_open, "link": self.link(config)}
 
 
-def chat_link(code: str, config: settings.Settings | None = None) -> str:
-    config = config or settings.load()
+def chat_link(code: str, config: Settings) -> str:
     return f"{config.public_base}/?workshop={code}"
 
 
@@ -175,8 +174,16 @@ class Gate:
     holds at most `max_codes` codes, so random codes cannot fill the memory. Thread-safe.
     """
 
-    def __init__(self, *, db_url: str | None = None, engine: Engine | None = None, cap: int = 60,
-                 ttl: float = 5.0, max_codes: int = 1024, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        *,
+        db_url: str | None = None,
+        engine: Engine | None = None,
+        cap: int = 60,
+        ttl: float = 5.0,
+        max_codes: int = 1024,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._db_url = db_url
         self._engine = engine
         self.cap = cap

@@ -15,9 +15,7 @@ from bot.workshops import store
 DAY = 86400.0
 _CHUNK = 500
 
-_STALE_SQL = sa.text(
-    "SELECT sender_id FROM events GROUP BY sender_id HAVING MAX(timestamp) < :cutoff"
-)
+_STALE_SQL = sa.text("SELECT sender_id FROM events GROUP BY sender_id HAVING MAX(timestamp) < :cutoff")
 # The NOT IN guard keeps a conversation that received a new event after the SELECT above.
 _DELETE_SQL = sa.text(
     "DELETE FROM events WHERE sender_id IN :senders AND sender_id NOT IN ("
@@ -45,7 +43,7 @@ def purge_old_conversations(
     with engine.begin() as connection:
         stale = [row[0] for row in connection.execute(_STALE_SQL, {"cutoff": cutoff})]
         for start in range(0, len(stale), _CHUNK):
-            chunk = stale[start:start + _CHUNK]
+            chunk = stale[start : start + _CHUNK]
             before = connection.execute(_COUNT_SQL, {"senders": chunk}).scalar_one()
             connection.execute(_DELETE_SQL, {"senders": chunk, "cutoff": cutoff})
             after = connection.execute(_COUNT_SQL, {"senders": chunk}).scalar_one()

@@ -17,19 +17,28 @@ from __future__ import annotations
 import itertools
 import json
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from bot import settings
+from bot.core.content import ANSWER_SLOT_PREFIX as QUESTION_PREFIX  # summary.py and export.py use these two
+from bot.core.content import SCORE_SLOTS, encode_answer
 
-SCORE_SLOTS = ("exploration", "commitment", "reconsideration")
-TEXT_SLOTS = ("workshop", "persona", "fit")
-QUESTION_PREFIX = "q_"
+# The slots a dashboard row is made of, besides the answers (q_...): written into _EVENTS_SQL below.
+ROW_SLOTS = ("workshop", "demo", "persona", "fit", *SCORE_SLOTS)
 BASE_COLUMNS = (
-    "sender_id", "workshop", "demo", "started", "last_event", "finished", "finished_at", "persona", "fit",
+    "sender_id",
+    "workshop",
+    "demo",
+    "started",
+    "last_event",
+    "finished",
+    "finished_at",
+    "persona",
+    "fit",
     *SCORE_SLOTS,
 )
 
@@ -46,12 +55,11 @@ SELECT sender_id, id, type_name, timestamp, action_name AS slot,
 FROM events
 WHERE (type_name = 'user'
        OR (type_name = 'slot'
-           AND (action_name IN ('workshop', 'demo', 'persona', 'fit', 'exploration', 'commitment',
-                                'reconsideration')
-                OR action_name LIKE 'q\\_%' ESCAPE '\\')))
-{and_where}
+           AND (action_name IN ({row_slots})
+                OR action_name LIKE '{prefix}%' ESCAPE '\\')))
+{{and_where}}
 ORDER BY sender_id, id
-"""
+""".format(row_slots=", ".join(f"'{name}'" for name in ROW_SLOTS), prefix=QUESTION_PREFIX.replace("_", "\\_"))
 
 _VALUE_TAIL = r'"value": (.*)}$'
 _WORKSHOP_SENDERS = """sender_id IN (
@@ -61,12 +69,13 @@ _WORKSHOP_SENDERS = """sender_id IN (
 
 
 @lru_cache(maxsize=8)
-def get_engine(db_url: str | None = None) -> Engine:
-    """One pooled engine per database URL (settings.load().db_url by default)."""
-    url = db_url or settings.load().db_url
+def get_engine(db_url: str | None) -> Engine:
+    """One pooled engine per database URL. The caller passes the URL (Settings.db_url of its entry point):
+    this module never reads the settings itself."""
+    if not db_url:
+        raise ValueError("no database URL: pass db_url (Settings.db_url) or an engine")
+    url = db_url
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
-        from pathlib import Path
-
         Path(url.split("///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
     kwargs: dict[str, Any] = {}
     if url.startswith("sqlite"):
@@ -134,7 +143,7 @@ def _answer_text(value: Any) -> str | None:
     if _missing(value):
         return None
     if isinstance(value, (list, tuple)):
-        return ",".join(str(v) for v in value) or None
+        return encode_answer(str(v) for v in value) or None
     text = str(value).strip()
     return text or None
 
@@ -243,7 +252,6 @@ def load_conversations(
     if code is not None:
         frame = frame[frame["workshop"] == code]
     return frame[[*BASE_COLUMNS, *question_columns]].reset_index(drop=True)
-
 
 
 def last_slot_values(

@@ -18,14 +18,15 @@ from aiohttp import web
 from bot import settings
 
 QUESTIONS: list[tuple[str, str, str, list[tuple[str, str]]]] = [
-    ("stage", "nu", "Waar sta je nu?",
-     [("klas3", "Klas 3"), ("bovenbouw", "Bovenbouw"), ("examen", "Examenjaar")]),
-    ("hobbies_breadth", "childhood", "Deed je vroeger veel verschillende hobby's?",
-     [("one", "Eén hobby, heel lang"), ("many", "Van alles geprobeerd")]),
-    ("open_days", "now", "Ben je al naar open dagen geweest?",
-     [("none", "Nee"), ("several", "Ja, meerdere")]),
-    ("sure", "later", "Hoe zeker ben je van je keuze?",
-     [("very", "Heel zeker"), ("unsure", "Nog niet zeker")]),
+    ("stage", "nu", "Waar sta je nu?", [("klas3", "Klas 3"), ("bovenbouw", "Bovenbouw"), ("examen", "Examenjaar")]),
+    (
+        "hobbies_breadth",
+        "childhood",
+        "Deed je vroeger veel verschillende hobby's?",
+        [("one", "Eén hobby, heel lang"), ("many", "Van alles geprobeerd")],
+    ),
+    ("open_days", "now", "Ben je al naar open dagen geweest?", [("none", "Nee"), ("several", "Ja, meerdere")]),
+    ("sure", "later", "Hoe zeker ben je van je keuze?", [("very", "Heel zeker"), ("unsure", "Nog niet zeker")]),
 ]
 PHASE_TITLES = {"nu": "Nu", "childhood": "Vroeger", "now": "Nu", "later": "Later"}
 PERSONAS = [
@@ -60,9 +61,17 @@ def question_replies(sender: str, index: int) -> list[dict[str, Any]]:
     buttons = [{"title": t, "payload": "/inform" + json.dumps({"option": f"{qid}.{o}"})} for o, t in options]
     return [
         {"recipient_id": sender, "text": text, "buttons": buttons},
-        {"recipient_id": sender, "custom": {"type": "question", "question": qid, "phase": phase,
-                                            "phase_title": PHASE_TITLES[phase], "index": index + 1,
-                                            "total": len(QUESTIONS)}},
+        {
+            "recipient_id": sender,
+            "custom": {
+                "type": "question",
+                "question": qid,
+                "phase": phase,
+                "phase_title": PHASE_TITLES[phase],
+                "index": index + 1,
+                "total": len(QUESTIONS),
+            },
+        },
     ]
 
 
@@ -73,18 +82,35 @@ def reveal(sender: str, answers: dict[str, str], demo: bool) -> list[dict[str, A
     name = persona.capitalize()
     return [
         {"recipient_id": sender, "text": f"Klaar!\nJij lijkt het meest op {name}."},
-        {"recipient_id": sender, "custom": {
-            "type": "reveal", "persona": persona, "name": name, "status": "achievement",
-            "status_label": "Bewust gekozen", "status_explain": "Je hebt veel uitgezocht en daarna gekozen.",
-            "fit": "good" if persona != "luuk" else "diffusion", "margin": 0.2, "confidence": 0.7,
-            "exploration": exploration, "commitment": commitment, "reconsideration": 0.3,
-            "motives": {}, "personas": PERSONAS, "evidence": [],
-            "card": {"intro": f"{name} studeert nu werktuigbouwkunde.",
-                     "phases": [{"id": "childhood", "title": "Basisschool",
-                                 "text": "Lego, voetbal en\nschaken."},
-                                {"id": "now", "title": "Middelbare school", "text": "Technasium-projecten."}],
-                     "next_steps": ["Ga naar een open dag.", "Praat met je decaan."]},
-            "demo": demo}},
+        {
+            "recipient_id": sender,
+            "custom": {
+                "type": "reveal",
+                "persona": persona,
+                "name": name,
+                "status": "achievement",
+                "status_label": "Bewust gekozen",
+                "status_explain": "Je hebt veel uitgezocht en daarna gekozen.",
+                "fit": "good" if persona != "luuk" else "diffusion",
+                "margin": 0.2,
+                "confidence": 0.7,
+                "exploration": exploration,
+                "commitment": commitment,
+                "reconsideration": 0.3,
+                "motives": {},
+                "personas": PERSONAS,
+                "evidence": [],
+                "card": {
+                    "intro": f"{name} studeert nu werktuigbouwkunde.",
+                    "phases": [
+                        {"id": "childhood", "title": "Basisschool", "text": "Lego, voetbal en\nschaken."},
+                        {"id": "now", "title": "Middelbare school", "text": "Technasium-projecten."},
+                    ],
+                    "next_steps": ["Ga naar een open dag.", "Praat met je decaan."],
+                },
+                "demo": demo,
+            },
+        },
     ]
 
 
@@ -119,11 +145,13 @@ def fake_rasa_app(web_origin: str) -> web.Application:
         return web.json_response(replies, headers={"Access-Control-Allow-Origin": web_origin})
 
     async def options(request: web.Request) -> web.Response:
-        return web.Response(headers={
-            "Access-Control-Allow-Origin": web_origin,
-            "Access-Control-Allow-Methods": "POST, OPTIONS",
-            "Access-Control-Allow-Headers": "Content-Type",
-        })
+        return web.Response(
+            headers={
+                "Access-Control-Allow-Origin": web_origin,
+                "Access-Control-Allow-Methods": "POST, OPTIONS",
+                "Access-Control-Allow-Headers": "Content-Type",
+            }
+        )
 
     app = web.Application()
     app.router.add_post("/webhooks/rest/webhook", webhook)

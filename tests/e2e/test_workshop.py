@@ -109,8 +109,9 @@ def run_pupil(config: Settings, code: str, pupil: Pupil) -> Pupil:
     return pupil
 
 
-def http(config: Settings, path: str, token: str | None = TOKEN, data: dict[str, Any] | None = None
-         ) -> tuple[int, bytes]:
+def http(
+    config: Settings, path: str, token: str | None = TOKEN, data: dict[str, Any] | None = None
+) -> tuple[int, bytes]:
     headers = {"Content-Type": "application/json"}
     if token is not None:
         headers["Authorization"] = f"Bearer {token}"
@@ -230,9 +231,12 @@ def test_csv_equals_what_the_pupils_sent(stack: Settings, workshop: Workshop) ->
 
 
 def test_dashboard_refuses_missing_or_wrong_token(stack: Settings, workshop: Workshop) -> None:
-    for path in (f"/dashboard/api/workshops/{workshop.code}/summary",
-                 f"/dashboard/api/workshops/{workshop.code}/export.csv",
-                 f"/dashboard/api/workshops/{workshop.code}/report.png", "/dashboard/api/workshops"):
+    for path in (
+        f"/dashboard/api/workshops/{workshop.code}/summary",
+        f"/dashboard/api/workshops/{workshop.code}/export.csv",
+        f"/dashboard/api/workshops/{workshop.code}/report.png",
+        "/dashboard/api/workshops",
+    ):
         assert http(stack, path, token=None)[0] == 401
         assert http(stack, path, token="e2e-advisor-token-7f3b")[0] == 401
     assert http(stack, "/dashboard", token=None)[0] == 401
@@ -255,8 +259,13 @@ def test_retention_removes_exactly_the_old_conversations(stack: Settings, worksh
             {"age": 40 * DAY, "senders": old},
         )
     result = subprocess.run(
-        [sys.executable, "-m", "bot", "purge"], cwd=ROOT, env=servers.child_env(stack), capture_output=True,
-        text=True, timeout=120, check=True,
+        [sys.executable, "-m", "bot", "purge"],
+        cwd=ROOT,
+        env=servers.child_env(stack),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
     )
     assert f"removed {len(old)} conversation(s)" in result.stdout, result.stdout + result.stderr
     with engine.connect() as connection:

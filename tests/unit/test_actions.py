@@ -175,8 +175,13 @@ def test_answers_that_the_classifier_reads_as_side_questions_are_answers() -> No
 def test_two_side_steps_then_the_next_message_is_an_answer_attempt() -> None:
     slots, _ = answer(empty_slots(), "stage", "student")
     for expected in (1.0, 2.0):
-        tracker = make_tracker(slots, "wat is een open dag?", intent="ask_open_days", requested="q_hobbies_breadth",
-                               filled={"q_hobbies_breadth": "wat is een open dag?"})
+        tracker = make_tracker(
+            slots,
+            "wat is een open dag?",
+            intent="ask_open_days",
+            requested="q_hobbies_breadth",
+            filled={"q_hobbies_breadth": "wat is een open dag?"},
+        )
         events, _ = run(ValidateQuestionnaireForm(), tracker)
         assert events[-1]["event"] == "action_execution_rejected"
         slots = {**slots, **slot_events(events)}
@@ -371,8 +376,9 @@ def test_a_check_in_offers_talk_or_go_on_and_an_answer_simply_goes_on() -> None:
 
 def test_starting_over_needs_a_confirmed_yes_and_no_keeps_every_answer() -> None:
     slots = {**empty_slots(), "q_stage": "klas3", "q_hobbies_breadth": "many"}
-    events, messages = run(ActionConfirmStartOver(), make_tracker(slots, "opnieuw", intent="start_over",
-                                                                  requested="q_profile"))
+    events, messages = run(
+        ActionConfirmStartOver(), make_tracker(slots, "opnieuw", intent="start_over", requested="q_profile")
+    )
     assert slot_events(events) == {"pause": "confirm_restart"}
     assert messages[0]["response"] == "utter_confirm_start_over" and len(messages[0]["buttons"]) == 2
     slots = {**slots, "pause": "confirm_restart", "requested_slot": "q_profile"}
@@ -398,7 +404,8 @@ def test_after_the_reveal_a_typed_yes_confirms_the_restart_and_help_never_repeat
 
 
 @pytest.mark.parametrize(
-    ("text", "intent", "rating"), [("4", "inform", 4.0), ("ik geef een 2", "nlu_fallback", 2.0), ("een 9", "inform", None)]
+    ("text", "intent", "rating"),
+    [("4", "inform", 4.0), ("ik geef een 2", "nlu_fallback", 2.0), ("een 9", "inform", None)],
 )
 def test_a_typed_number_right_after_the_rating_question_is_the_rating(text: str, intent: str, rating: Any) -> None:
     """Whatever intent the classifier guesses for "4", it answers "Geef een cijfer"; 9 gets "1 tot 5" again."""
@@ -425,7 +432,11 @@ def test_resume_after_a_stop_keeps_the_answers() -> None:
     slots = {**empty_slots(), "q_stage": "klas3", "chat_state": "stopped"}
     events, _ = run(ActionResume(), make_tracker(slots, "/resume", intent="resume"))
     assert slot_events(events) == {
-        "chat_state": None, "misunderstood": 0.0, "side_steps": 0.0, "pause": None, "follow_up": None
+        "chat_state": None,
+        "misunderstood": 0.0,
+        "side_steps": 0.0,
+        "pause": None,
+        "follow_up": None,
     }
 
 

@@ -97,3 +97,14 @@ def test_rasa_pods_use_the_cluster_endpoints_with_the_redis_lock_store() -> None
     assert endpoints["lock_store"]["type"] == "bot.plugins.lock_store.ConfiguredRedisLockStore"
     assert endpoints["tracker_store"]["type"] == "bot.plugins.tracker_store.ConfiguredSQLTrackerStore"
     assert {"secretRef": {"name": "keuzespiegel"}} in rasa["envFrom"]
+
+
+def test_every_path_the_image_copies_exists() -> None:
+    """The image is built from deploy/Dockerfile: a COPY of a file that moved (domain.yml became domain/) fails."""
+    sources = []
+    for line in (ROOT / "deploy" / "Dockerfile").read_text(encoding="utf-8").splitlines():
+        if line.startswith("COPY "):
+            sources += line.split()[1:-1]
+    assert "domain" in sources
+    missing = [source for source in sources if not (ROOT / source).exists()]
+    assert not missing, missing

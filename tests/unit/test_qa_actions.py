@@ -9,6 +9,7 @@ from rasa_sdk.events import FollowupAction
 from actions.actions import ActionExplainMatch, ActionMeetPersona, ActionPersonaAnswer
 from actions.qa import ActionAnswerQuestion, ActionExplainTerm
 from bot.core import turn
+from bot.core.reveal import mirror_text
 from tests.unit.test_actions import empty_slots, make_tracker, run, slots_for_persona
 
 
@@ -45,10 +46,24 @@ def test_a_pending_restart_question_is_answered_first() -> None:
 
 
 def test_why_him_keeps_the_mirror_and_why_not_him_does_not() -> None:
+    stage = turn.State.from_slots(revealed("luuk")).stage
+    mirror = mirror_text("good", stage)  # the reveal's own words (content/reveal.yml), not a second copy
     _, messages = run(ActionExplainMatch(), make_tracker(revealed("luuk"), "waarom?", intent="ask_why"))
-    assert messages[0]["text"].startswith("Waarom Luuk?") and messages[-1]["response"] == "utter_mirror"
+    assert messages[0]["text"].startswith("Waarom Luuk?") and messages[-1]["text"] == mirror
     _, messages = run(ActionExplainMatch(), make_tracker(revealed("luuk"), "waarom tim eigenlijk?", intent="ask_why"))
-    assert sources(messages) == ["why:tim"] and "utter_mirror" not in [m.get("response") for m in messages]
+    assert sources(messages) == ["why:tim"] and mirror not in [m.get("text") for m in messages]
+
+
+def test_why_before_the_reveal_sends_the_one_not_revealed_response() -> None:
+    _, messages = run(ActionAnswerQuestion(), make_tracker(empty_slots(), "waarom niet tim?", intent="ask_why"))
+    assert messages[0]["response"] == "utter_not_revealed_yet" and sources(messages) == ["why:tim"]
+
+
+def test_after_nobody_yet_why_gets_the_mirror_for_nobody_yet() -> None:
+    slots = revealed("luuk", fit="diffusion")
+    _, messages = run(ActionExplainMatch(), make_tracker(slots, "waarom?", intent="ask_why"))
+    stage = turn.State.from_slots(slots).stage
+    assert messages[-1]["text"] == mirror_text("diffusion", stage) != mirror_text("good", stage)
 
 
 def test_persona_answer_reads_comparisons_too() -> None:

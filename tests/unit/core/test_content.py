@@ -136,7 +136,6 @@ def test_personas_load_in_fixed_order() -> None:
     assert statuses == {"joost": "foreclosure", "luuk": "moratorium", "tim": "achievement"}
     for persona in personas.values():
         assert tuple(ph.id for ph in persona.phases) == PERSONA_PHASES
-        assert persona.next_steps == ()  # next steps live in content/next_steps.yml
         assert re.fullmatch(r"#[0-9a-f]{6}", persona.color)
         assert 2 <= len(persona.status_label.split()) <= 3
         assert 3 <= len(re.findall(r"[.!?](\s|$)", persona.intro)) <= 5

@@ -194,9 +194,7 @@ def test_prefill_never_touches_current_answered_or_off_topic() -> None:
     # multi questions are left for the pupil to answer completely
     assert "what_matters" not in prefill(Q, "nt vanwege de uitdaging", "examen", set(), "profile")
     # "weet ik niet" never prefills
-    assert prefill(Q, "profiel? geen idee, twijfel ik niet over", "examen", set(), "stage") == {
-        "doubt": ["never"]
-    }
+    assert prefill(Q, "profiel? geen idee, twijfel ik niet over", "examen", set(), "stage") == {"doubt": ["never"]}
 
 
 @settings(max_examples=150, deadline=None)

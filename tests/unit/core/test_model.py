@@ -642,7 +642,6 @@ def test_differences_name_answers_that_bring_the_pupil_nearer() -> None:
         changed = {**P["joost"].demo_answers, item.question_id: item.option_id}
         assert distance(score(changed), P["luuk"]) < distance(joost_like, P["luuk"])
         assert item.explain and item.label
-        assert item.as_dict()["question"] == item.question_id
     # the same from the answers themselves
     assert [d.question_id for d in differences(P["joost"].demo_answers, "luuk")] == [d.question_id for d in found]
 
@@ -861,9 +860,7 @@ def test_deciding_evidence_pulls_towards_the_winner() -> None:
 # ------------------------------------------------------------------ free text into the model (issue 10, item 5)
 
 
-@pytest.mark.parametrize(
-    "text", ["N&T", "NT", "nt", "natuur en techniek", "N&T hoor", "N&T, en ik twijfel nooit"]
-)
+@pytest.mark.parametrize("text", ["N&T", "NT", "nt", "natuur en techniek", "N&T hoor", "N&T, en ik twijfel nooit"])
 def test_nt_alone_is_ambiguous_and_gets_a_follow_up(text: str) -> None:
     for stage in STAGES:
         reading = read_answer(Q.question("profile"), text, stage=stage)

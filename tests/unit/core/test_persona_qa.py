@@ -12,12 +12,12 @@ import pytest
 import yaml
 
 from bot import ROOT
-from bot.core.content import ContentError, get_personas, get_questionnaire
+from bot.core.content import ContentError, get_personas, get_questionnaire, load_reveal_texts
 from bot.core.model import differences, match, score
-from bot.core.persona_qa import Asked, answer, explain_term, find_topic, load_topics, named_personas, respond
+from bot.core.persona_qa import Asked, explain_term, find_topic, load_topics, named_personas, respond
 from bot.core.qa_content import FACTS_PATH, ROUTES_PATH, get_facts, get_routes, load_facts, load_routes
 from bot.core.qa_match import Pattern
-from bot.core.qa_why import changed_answers
+from bot.core.qa_why import changed_answers, why_not_text
 from bot.core.reveal import why_text
 from bot.core.text import words
 
@@ -232,7 +232,7 @@ def test_button_payloads_use_the_intent() -> None:
 
 def test_before_the_reveal_why_is_postponed_and_cards_are_not_read() -> None:
     reply = respond(Asked("waarom niet tim", persona=None, intent="ask_why"))
-    assert reply.source == "why:tim" and "afgemaakt" in reply.text
+    assert reply.source == "why:tim" and reply.response == "utter_not_revealed_yet"  # one wording, in the domain
     assert respond(Asked("wat is een minor", persona=None, intent="ask_term")).source == "glossary:minor"
 
 
@@ -242,10 +242,10 @@ def test_explain_term_during_the_questions_never_reads_a_card() -> None:
     assert explain_term("wat deed tim na zijn studie").source == "offtopic"
 
 
-def test_answer_keeps_working_for_old_callers() -> None:
-    text = answer("wat deed Tim na zijn studie?", "joost", persona_entity="tim")
+def test_a_story_question_about_another_alumnus_is_answered_from_his_card() -> None:
+    text = respond(Asked("wat deed Tim na zijn studie?", "joost", "ask_persona", persona_entity="tim")).text
     assert text.startswith("Tim") and PERSONAS["tim"].phase("first_job").text in text
-    assert PERSONAS["joost"].doubt in answer("heeft joost ooit getwijfeld", "joost")
+    assert PERSONAS["joost"].doubt in respond(Asked("heeft joost ooit getwijfeld", "joost", "ask_persona")).text
 
 
 def test_find_topic_reads_rare_card_words_for_the_person() -> None:
@@ -320,6 +320,24 @@ def test_why_texts_are_honest_about_a_weak_diffuse_or_thin_fit(fit: str, expect:
 
 def test_why_with_a_good_fit_keeps_the_reveal_wording() -> None:
     assert ask("waarom hij?", "luuk", intent="ask_why").text.startswith("Waarom Luuk? Je lijkt op hem, want je ")
+
+
+def test_why_not_wording_comes_from_the_reveal_file(tmp_path: Path) -> None:
+    data = yaml.safe_load((ROOT / "content" / "reveal.yml").read_text(encoding="utf-8"))
+    data["why_not"]["heading"] = "Anders dan {name}:"
+    path = tmp_path / "reveal.yml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    answers = dict(PERSONAS["joost"].demo_answers)
+    questionnaire = get_questionnaire()
+    scores = score(answers, questionnaire, answers["stage"])
+    result = match(scores)
+    found = differences(scores, "luuk", questionnaire, PERSONAS, limit=3)
+    assert found and result.persona_id != "luuk"
+    text = why_not_text(
+        PERSONAS["luuk"], PERSONAS[result.persona_id], result, found, result, answers["stage"], {}, PERSONAS,
+        questionnaire, load_reveal_texts(path),
+    )  # fmt: skip
+    assert "Anders dan Luuk:" in text.splitlines()
 
 
 def test_every_question_has_a_short_name_for_why_not() -> None:
@@ -406,6 +424,9 @@ def _broken(tmp_path: Path, source: Path, edit) -> Path:
         (lambda d: d["compare"]["general"]["pairs"].update(joost_joost="x."), "compare.general.pairs.joost_joost", ""),
         (lambda d: d["questions"].update(hobbys="Hobby's"), "questions.hobbys", "not a question"),
         (lambda d: d.update(extra=1), "<root>.extra", "unknown key"),
+        (lambda d: d["replies"].pop("offtopic"), "replies.offtopic", "missing"),
+        (lambda d: d["replies"].update(offtopic="Vraag {naam}."), "replies.offtopic", "unknown placeholder {naam}"),
+        (lambda d: d["replies"].update(unknown_fact="Vraag {name maar."), "replies.unknown_fact", "broken"),
     ],
 )
 def test_broken_facts_name_file_and_key(tmp_path: Path, edit, key: str, fragment: str) -> None:

@@ -333,15 +333,19 @@ def test_training_distress_examples_mostly_caught():
 
 # ---------------------------------------------------------------- Rasa component
 
+
 def _message(text, intent="inform", confidence=0.93):
     from rasa.shared.nlu.training_data.message import Message
 
     msg = Message(data={"text": text})
     msg.set("intent", {"name": intent, "confidence": confidence})
-    msg.set("intent_ranking", [
-        {"name": intent, "confidence": confidence},
-        {"name": "chitchat", "confidence": 1 - confidence},
-    ])
+    msg.set(
+        "intent_ranking",
+        [
+            {"name": intent, "confidence": confidence},
+            {"name": "chitchat", "confidence": 1 - confidence},
+        ],
+    )
     return msg
 
 
@@ -370,7 +374,10 @@ def test_component_keeps_existing_distress_single_in_ranking():
 
 @pytest.mark.parametrize(
     ("text", "forced", "other"),
-    [("ik ben heel erg eenzaam en verdrietig", "check_in", "distress"), ("ik wil niet meer leven", "distress", "check_in")],
+    [
+        ("ik ben heel erg eenzaam en verdrietig", "check_in", "distress"),
+        ("ik wil niet meer leven", "distress", "check_in"),
+    ],
 )
 def test_a_forced_safety_intent_is_never_ambiguous_for_the_fallback_classifier(text, forced, other):
     """DIET's own guess of the other tier (0.95) next to the forced 1.0 made the FallbackClassifier answer
@@ -378,9 +385,14 @@ def test_a_forced_safety_intent_is_never_ambiguous_for_the_fallback_classifier(t
     from rasa.nlu.classifiers.fallback_classifier import FallbackClassifier
 
     msg = _message(text, intent=other, confidence=0.95)
-    msg.set("intent_ranking", [
-        {"name": other, "confidence": 0.95}, {"name": forced, "confidence": 0.9}, {"name": "inform", "confidence": 0.9},
-    ])
+    msg.set(
+        "intent_ranking",
+        [
+            {"name": other, "confidence": 0.95},
+            {"name": forced, "confidence": 0.9},
+            {"name": "inform", "confidence": 0.9},
+        ],
+    )
     [out] = _component().process([msg])
     ranking = out.get("intent_ranking")
     assert ranking[0] == {"name": forced, "confidence": 1.0}

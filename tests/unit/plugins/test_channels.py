@@ -21,6 +21,7 @@ import pytest
 from rasa.core.channels.channel import UserMessage
 from sanic import Sanic
 
+from actions import actions
 from bot import settings
 from bot.core.content import get_questionnaire
 from bot.core.turn import button_payload
@@ -122,6 +123,14 @@ def test_every_button_the_bot_puts_out_is_allowed() -> None:
         '/feedback{"rating": "1"}',
     ]
     for payload in fixed:
+        assert is_allowed_payload(payload) and clean_text(payload) == payload, payload
+
+
+def test_every_button_the_actions_send_reaches_rasa_unchanged() -> None:
+    """A button the channel turned into plain text would do nothing: "Met wie kan ik praten?" (/talk) did."""
+    buttons = [*actions.AFTER_REVEAL_BUTTONS, actions.RESUME_BUTTON, actions.TALK_BUTTON, *actions.CONFIRM_BUTTONS]
+    for button in buttons:
+        payload = button["payload"]
         assert is_allowed_payload(payload) and clean_text(payload) == payload, payload
 
 

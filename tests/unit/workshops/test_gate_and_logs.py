@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import time
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from bot import settings
 from bot.workshops import registry
 from bot.workshops.retention import DAY, purge_logs
 from tests.unit.workshops.test_summary import add_conversation, tracker_store
@@ -28,15 +30,16 @@ class Clock:
 
 
 def test_close_workshop(db_url: str) -> None:
+    config = dataclasses.replace(settings.load(), db_url=db_url)
     workshop = registry.create_workshop("klas", db_url=db_url)
-    assert workshop.is_open and workshop.as_dict()["open"] is True
+    assert workshop.is_open and workshop.as_dict(config)["open"] is True
     closed = registry.close_workshop(workshop.code.lower(), db_url=db_url, now=500.0)
     assert closed is not None and not closed.is_open and closed.closed_at == 500.0
     again = registry.close_workshop(workshop.code, db_url=db_url, now=900.0)
     assert again is not None and again.closed_at == 500.0, "the first closing time stays"
     assert registry.close_workshop("ZZZZZZ", db_url=db_url) is None
     assert registry.close_workshop("bad!", db_url=db_url) is None
-    assert registry.list_workshops(db_url=db_url)[0].as_dict()["open"] is False
+    assert registry.list_workshops(db_url=db_url)[0].as_dict(config)["open"] is False
 
 
 def test_an_old_workshops_table_gets_the_new_column(tmp_path: Path) -> None:

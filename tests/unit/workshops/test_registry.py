@@ -94,9 +94,12 @@ def test_no_token_configured_means_503(db_url: str) -> None:
 
 def test_missing_or_wrong_token_is_refused(db_url: str) -> None:
     created = registry.create_workshop("klas", db_url=db_url)
-    paths = ["/dashboard/api/workshops", f"/dashboard/api/workshops/{created.code}/summary",
-             f"/dashboard/api/workshops/{created.code}/export.csv",
-             f"/dashboard/api/workshops/{created.code}/report.png"]
+    paths = [
+        "/dashboard/api/workshops",
+        f"/dashboard/api/workshops/{created.code}/summary",
+        f"/dashboard/api/workshops/{created.code}/export.csv",
+        f"/dashboard/api/workshops/{created.code}/report.png",
+    ]
 
     async def body(client: TestClient) -> None:
         for path in paths:
@@ -117,10 +120,16 @@ def test_bearer_token_gives_summary_csv_report_and_create(db_url: str) -> None:
     created = registry.create_workshop("klas", db_url=db_url)
     tracker = tracker_store(db_url)
     for i in range(4):
-        add_conversation(tracker, f"p{i}", workshop=created.code, answers={"stage": "klas3"}, persona="tim",
-                         scores=(0.8, 0.8, 0.2), start=1_700_000_000.0 + i)
-    add_conversation(tracker, "demo", workshop=created.code, demo=True, persona="joost",
-                     scores=(0.1, 0.9, 0.1))
+        add_conversation(
+            tracker,
+            f"p{i}",
+            workshop=created.code,
+            answers={"stage": "klas3"},
+            persona="tim",
+            scores=(0.8, 0.8, 0.2),
+            start=1_700_000_000.0 + i,
+        )
+    add_conversation(tracker, "demo", workshop=created.code, demo=True, persona="joost", scores=(0.1, 0.9, 0.1))
     auth = {"Authorization": f"Bearer {TOKEN}"}
     base = f"/dashboard/api/workshops/{created.code}"
 
@@ -129,7 +138,8 @@ def test_bearer_token_gives_summary_csv_report_and_create(db_url: str) -> None:
         assert summary["started"] == 4 and summary["finished"] == 4 and summary["shown"] == 3
         assert summary["workshop"]["code"] == created.code
         assert [d["url"] for d in summary["workshop"]["demo_links"]] == [
-            f"/?demo={p}&workshop={created.code}" for p in ("joost", "luuk", "tim")]
+            f"/?demo={p}&workshop={created.code}" for p in ("joost", "luuk", "tim")
+        ]
         # 0 and 0 are shown as "<3" too: on the projector a zero and a one look the same.
         assert {p["id"]: p["count"] for p in summary["personas"]} == {"joost": "<3", "luuk": "<3", "tim": 3}
         assert "p0" not in json.dumps(summary)
@@ -168,11 +178,15 @@ def test_login_cookie_flow(db_url: str) -> None:
         assert page.headers["Cache-Control"] == "no-store"
         listing = await client.get("/dashboard/api/workshops")
         assert listing.status == 200
-        cross_site = await client.post("/dashboard/api/workshops", json={"name": "x"},
-                                       headers={"Origin": "https://evil.example"})
+        cross_site = await client.post(
+            "/dashboard/api/workshops", json={"name": "x"}, headers={"Origin": "https://evil.example"}
+        )
         assert cross_site.status == 403
-        created = await client.post("/dashboard/api/workshops", json={"name": "via cookie"},
-                                    headers={"Origin": f"http://{client.host}:{client.port}"})
+        created = await client.post(
+            "/dashboard/api/workshops",
+            json={"name": "via cookie"},
+            headers={"Origin": f"http://{client.host}:{client.port}"},
+        )
         assert created.status == 201
 
     with_client(make_app(db_url, TOKEN), body)
@@ -193,8 +207,9 @@ def test_demo_page_app_has_dashboard(tmp_path: Path) -> None:
     from bot.server import app as web_app
 
     try:
-        app = web_app.create_app(dataclasses.replace(settings.load(), advisor_token=None,
-                                                     db_url=f"sqlite:///{tmp_path / 'x.db'}"))
+        app = web_app.create_app(
+            dataclasses.replace(settings.load(), advisor_token=None, db_url=f"sqlite:///{tmp_path / 'x.db'}")
+        )
     except FileNotFoundError:
         pytest.skip("demo page not there yet")
 
@@ -202,4 +217,3 @@ def test_demo_page_app_has_dashboard(tmp_path: Path) -> None:
         assert (await client.get("/dashboard/api/workshops")).status == 503
 
     with_client(app, body)
-

@@ -71,8 +71,9 @@ def test_purge_on_empty_or_missing_database(tmp_path: Path) -> None:
         purge_old_conversations(-1, db_url=url)
 
 
-def test_purge_command_uses_retention_days(db_url: str, monkeypatch: pytest.MonkeyPatch,
-                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_purge_command_uses_retention_days(
+    db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     import time
 
     tracker = tracker_store(db_url)

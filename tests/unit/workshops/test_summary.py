@@ -71,11 +71,15 @@ def _options(*pairs: str) -> list[FakeOption]:
 
 QUESTIONNAIRE = FakeQuestionnaire(
     [
-        FakeQuestion("stage", "Waar sta je nu?",
-                     _options("klas3=Klas 3", "bovenbouw=Bovenbouw", "examen=Examenjaar", "student=Student")),
+        FakeQuestion(
+            "stage",
+            "Waar sta je nu?",
+            _options("klas3=Klas 3", "bovenbouw=Bovenbouw", "examen=Examenjaar", "student=Student"),
+        ),
         FakeQuestion("hobbies", "Hobby's?", _options("same=Steeds dezelfde", "many=Veel")),
-        FakeQuestion("drive", "Wat drijft je?",
-                     _options("challenge=Uitdaging", "people=Mensen", "tech=Techniek"), multi=True),
+        FakeQuestion(
+            "drive", "Wat drijft je?", _options("challenge=Uitdaging", "people=Mensen", "tech=Techniek"), multi=True
+        ),
     ]
 )
 PERSONAS = {
@@ -112,8 +116,10 @@ def add_conversation(
         metadata["workshop"] = workshop
     if demo:
         metadata["demo"] = True
-    events: list[Any] = [ActionExecuted("action_session_start", timestamp=ts), ActionExecuted("action_listen",
-                                                                                            timestamp=ts)]
+    events: list[Any] = [
+        ActionExecuted("action_session_start", timestamp=ts),
+        ActionExecuted("action_listen", timestamp=ts),
+    ]
     ts += 1
     events.append(UserUttered("hoi", intent={"name": "greet"}, metadata=metadata, timestamp=ts))
     if workshop:
@@ -137,8 +143,9 @@ def add_conversation(
         events.append(ActionExecuted("action_reveal", timestamp=ts))
         events.append(SlotSet("persona", persona, timestamp=ts))
         events.append(SlotSet("fit", "good", timestamp=ts))
-        events.append(BotUttered("Je lijkt op ...", data={"custom": {"type": "reveal", "persona": persona}},
-                                 timestamp=ts))
+        events.append(
+            BotUttered("Je lijkt op ...", data={"custom": {"type": "reveal", "persona": persona}}, timestamp=ts)
+        )
     asyncio.run(tracker.save(DialogueStateTracker.from_events(sender, events)))
     return ts
 
@@ -157,15 +164,21 @@ def fill_workshop(tracker: SQLTrackerStore) -> None:
         ("bovenbouw", "dont_know", ["challenge"], "joost", (0.3, 0.8, 0.2)),
     ]
     for i, (stage, hobbies, drive, persona, scores) in enumerate(pupils):
-        add_conversation(tracker, f"pupil-{i}", answers={"stage": stage, "hobbies": hobbies, "drive": drive},
-                         persona=persona, scores=scores, start=T0 + 100 * i)
+        add_conversation(
+            tracker,
+            f"pupil-{i}",
+            answers={"stage": stage, "hobbies": hobbies, "drive": drive},
+            persona=persona,
+            scores=scores,
+            start=T0 + 100 * i,
+        )
     add_conversation(tracker, "halfway-1", answers={"stage": "student"}, start=T0 + 50)
     add_conversation(tracker, "halfway-2", answers={"stage": "klas3", "hobbies": "many"}, start=T0 + 60)
     full = {"stage": "student", "hobbies": "same", "drive": "people"}
-    add_conversation(tracker, "demo-1", demo=True, answers=full, persona="joost", scores=(0.5, 0.5, 0.5),
-                     start=T0 + 70)
-    add_conversation(tracker, "other-1", workshop="ZZZZZZ", answers=full, persona="luuk",
-                     scores=(0.5, 0.5, 0.5), start=T0 + 80)
+    add_conversation(tracker, "demo-1", demo=True, answers=full, persona="joost", scores=(0.5, 0.5, 0.5), start=T0 + 70)
+    add_conversation(
+        tracker, "other-1", workshop="ZZZZZZ", answers=full, persona="luuk", scores=(0.5, 0.5, 0.5), start=T0 + 80
+    )
 
 
 def summary_for(db_url: str, code: str = "ABCDEF") -> dict[str, Any]:
@@ -184,8 +197,7 @@ def test_store_reads_one_row_per_conversation(db_url: str) -> None:
     everything = store.load_conversations(db_url=db_url)
     assert len(everything) == 13
     frame = store.load_conversations("abcdef", db_url=db_url)
-    assert sorted(frame["sender_id"]) == sorted([f"pupil-{i}" for i in range(9)] + ["halfway-1", "halfway-2",
-                                                                                      "demo-1"])
+    assert sorted(frame["sender_id"]) == sorted([f"pupil-{i}" for i in range(9)] + ["halfway-1", "halfway-2", "demo-1"])
     row = frame.set_index("sender_id").loc["pupil-0"]
     assert row["q_drive"] == "challenge,tech"
     assert row["persona"] == "tim" and bool(row["finished"]) and not bool(row["demo"])
@@ -217,8 +229,9 @@ def test_summary_figures_and_demo_exclusion(db_url: str) -> None:
     # Luuk's 2 is hidden, and Tim's 3 with it: otherwise 9 - 4 - 3 would give Luuk's count away.
     assert {p["id"]: p["count"] for p in summary["personas"]} == {"joost": 4, "luuk": "<3", "tim": "<3"}
     assert len(summary["points"]) == 9
-    assert summary["points"] == sorted(summary["points"], key=lambda p: (p["exploration"], p["commitment"],
-                                                                          p["reconsideration"]))
+    assert summary["points"] == sorted(
+        summary["points"], key=lambda p: (p["exploration"], p["commitment"], p["reconsideration"])
+    )
     assert all(set(p) == {"exploration", "commitment", "reconsideration"} for p in summary["points"])
     assert "sender" not in repr(summary) and "pupil-" not in repr(summary)
 
@@ -228,8 +241,13 @@ def test_counts_below_three_are_suppressed_without_leaking(db_url: str) -> None:
     summary = summary_for(db_url)
     # stage: klas3 3, bovenbouw 5, examen 1, student 0 -> examen and student hidden (together 1, so the
     # smallest visible cell klas3 is hidden too).
-    assert options(summary, "stage") == {"klas3": "<3", "bovenbouw": 5, "examen": "<3", "student": "<3",
-                                         "dont_know": "<3"}
+    assert options(summary, "stage") == {
+        "klas3": "<3",
+        "bovenbouw": 5,
+        "examen": "<3",
+        "student": "<3",
+        "dont_know": "<3",
+    }
     # hobbies: many 5, same 3, dont_know 1 -> dont_know alone would follow from the total: hide same too.
     assert options(summary, "hobbies") == {"same": "<3", "many": 5, "dont_know": "<3"}
     # drive (multi): challenge 4, people 2, tech 5 -> people hidden; total not fixed, but hidden again safely.
@@ -250,8 +268,9 @@ def test_suppress_rules() -> None:
 def test_figures_move_in_steps_of_three(db_url: str) -> None:
     tracker = tracker_store(db_url)
     for i in range(4):
-        add_conversation(tracker, f"p{i}", answers={"stage": "klas3"}, persona="tim", scores=(0.8, 0.8, 0.2),
-                         start=T0 + 100 * i)
+        add_conversation(
+            tracker, f"p{i}", answers={"stage": "klas3"}, persona="tim", scores=(0.8, 0.8, 0.2), start=T0 + 100 * i
+        )
     figures = summary_for(db_url)
     assert figures["finished"] == 4 and figures["shown"] == 3
     assert len(figures["points"]) == 3
