@@ -36,4 +36,4 @@ stage train
 
 stage e2e
 printf '[test] total before e2e: %ss (e2e time is in the pytest summary below)\n' "$(( $(date +%s) - started ))"
-exec .venv/bin/python -m pytest tests/e2e -q -p no:cacheprovider
+exec .venv/bin/python -m pytest tests/e2e -q -p no:cacheprovider --durations=12
