@@ -39,6 +39,7 @@ FREE_TEXT = {
         "doubt": "nee nooit getwijfeld",
         "first_year_doubt": "nee, het klopte meteen",
         "what_matters": "techniek zelf",
+        "direction_fit": "helemaal, hier ga ik voor",
         "future": "ik weet precies wat ik wil",
     },
     "luuk": {
@@ -53,6 +54,7 @@ FREE_TEXT = {
         "doubt": "ja ik twijfel nog steeds",
         "first_year_doubt": "ja best vaak getwijfeld",
         "what_matters": "gezelligheid en afwisseling",
+        "direction_fit": "ik kijk nog verder",
         "future": "ik blijf twijfelen",
     },
     "tim": {
@@ -67,6 +69,7 @@ FREE_TEXT = {
         "doubt": "ik twijfelde vooraf wel, nu niet meer",
         "first_year_doubt": "nee",
         "what_matters": "uitdaging en winnen",
+        "direction_fit": "helemaal, hier ga ik voor",
         "future": "ik weet precies wat ik wil",
     },
 }

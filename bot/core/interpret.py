@@ -264,7 +264,12 @@ def _hits(question: Question, tokens: list[str]) -> list[_Hit]:
     hits: list[_Hit] = []
     for option in question.options:
         for pattern in (*option.match, option.label):
-            hits.extend(_find(tokens, option.id, pattern))
+            found = _find(tokens, option.id, pattern)
+            if any(ch.isdigit() for ch in pattern):
+                # "5 havo", "klas 3": a number with its words is the most specific thing a pupil types, more
+                # than loose words elsewhere ("4 havo, eerste jaar bovenbouw", "5 havo, ik wil later studeren").
+                found = [_Hit(h.option, h.start, h.end, h.size + 1) for h in found]
+            hits.extend(found)
         if option.numbers is not None:
             low, high = option.numbers
             for pos, value in _numbers(tokens):
