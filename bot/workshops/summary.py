@@ -59,21 +59,13 @@ def _question_text(question: Any) -> str:
 
 
 def question_catalog(questionnaire: Any = None) -> list[QuestionInfo]:
-    """Every question of the questionnaire (all stages), in questionnaire order."""
+    """Every question of the questionnaire (all stages), in the order of content/questionnaire.yml."""
     if questionnaire is None:
         from bot.core.content import get_questionnaire
 
         questionnaire = get_questionnaire()
-    ordered: dict[str, Any] = {}
-    first = list(questionnaire.questions_for(None))
-    for question in first:
-        ordered.setdefault(question.id, question)
-    stage_question = next((q for q in first if q.id == "stage"), None)
-    for option in getattr(stage_question, "options", []) or []:
-        for question in questionnaire.questions_for(option.id):
-            ordered.setdefault(question.id, question)
     catalog = []
-    for question in ordered.values():
+    for question in questionnaire.questions:
         options = [(str(o.id), str(o.label)) for o in question.options]
         if DONT_KNOW not in {o for o, _ in options}:
             options.append((DONT_KNOW, DONT_KNOW_LABEL))

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.core.content import SCORE_SLOTS, STAGE_QUESTION, get_questionnaire
 from bot.workshops import export, feedback, registry, store, summary
 from tests.unit.workshops.test_feedback import rate
 from tests.unit.workshops.test_summary import PERSONAS, QUESTIONNAIRE, add_conversation, fill_workshop, tracker_store
@@ -91,6 +92,16 @@ def test_csv_row_order_is_not_arrival_order(db_url: str) -> None:
     frame = store.load_conversations("ABCDEF", db_url=db_url)
     orders = {tuple(r["exploration"] for r in read_csv(export.to_csv(frame, QUESTIONNAIRE))) for _ in range(5)}
     assert len(orders) > 1
+
+
+def test_csv_columns_follow_the_questionnaire(db_url: str) -> None:
+    """Question columns in the order of content/questionnaire.yml, whichever stage asks them."""
+    questionnaire = get_questionnaire()
+    frame = store.load_conversations("ABCDEF", db_url=db_url)
+    header = export.to_csv(frame, questionnaire).splitlines()[0].split(",")
+    asked = [q.id for q in questionnaire.questions if q.id != STAGE_QUESTION]
+    assert header[7 : 7 + len(asked)] == asked
+    assert header == ["nr", STAGE_QUESTION, *SCORE_SLOTS, "persona", "fit", *asked, *feedback.CSV_COLUMNS]
 
 
 def test_csv_cells_cannot_be_formulas() -> None:
