@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from bot import ROOT, settings
+from bot.core.content import encode_answer
 from bot.server import dashboard, result_page
 
 WIDGET_DIR = ROOT / "web" / "widget"
@@ -140,7 +141,7 @@ def demo_answers(persona: Any) -> dict[str, str]:
     for question_id, value in dict(persona.demo_answers).items():
         options = [str(v) for v in value] if isinstance(value, (list, tuple)) else [str(value)]
         if options:
-            answers[str(question_id)] = button_payload(str(question_id), ",".join(options))
+            answers[str(question_id)] = button_payload(str(question_id), encode_answer(options))
     return answers
 
 

@@ -35,7 +35,7 @@ from aiohttp import web
 
 from bot import ROOT, settings
 from bot.core import result_sheet
-from bot.core.content import get_questionnaire, slot_for
+from bot.core.content import RESULT_SLOTS, get_questionnaire, slot_for
 from bot.workshops import store
 
 RESULT_DIR = ROOT / "web" / "result"
@@ -45,7 +45,6 @@ INFO_TYPES = {".html": "text/html; charset=utf-8", ".css": "text/css; charset=ut
 TOKEN = re.compile(r"^[0-9a-f]{32}$")
 SENDER = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 SECRET_FILE = "result-secret"
-RESULT_SLOTS = ("persona", "fit", "chat_state")
 RETENTION_MARK = re.compile(r"(<span data-retention-days>)\d*(</span>)")
 # The alumni's colours live in personas/*.yml only; one without a colour is drawn in the muted text colour.
 NEUTRAL_COLOR = "#4a4f57"

@@ -16,11 +16,10 @@ from typing import Any
 
 import pandas as pd
 
+from bot.core.content import SCORE_SLOTS, STAGE_QUESTION, decode_answer, slot_for
 from bot.workshops import feedback
-from bot.workshops.store import QUESTION_PREFIX, SCORE_SLOTS
 from bot.workshops.summary import QuestionInfo, counted, question_catalog, score_labels
 
-STAGE_QUESTION = "stage"
 NEUTRAL = "#888888"  # a persona without a colour, and the pupils' points: not a persona colour
 POINTS = "#2b8cbe"
 
@@ -33,10 +32,8 @@ def _cell(value: Any) -> Any:
 
 
 def _labels(value: Any, question: QuestionInfo) -> str:
-    if not isinstance(value, str) or not value:
-        return ""
     labels = dict(question.options)
-    return "; ".join(labels.get(part, part) for part in value.split(",") if part)
+    return "; ".join(labels.get(part, part) for part in decode_answer(value))
 
 
 def _score(value: Any) -> str:
@@ -56,11 +53,11 @@ def csv_rows(frame: pd.DataFrame, questionnaire: Any = None) -> tuple[list[str],
         rows.append(
             [
                 number,
-                record.get(QUESTION_PREFIX + STAGE_QUESTION) or "",
+                record.get(slot_for(STAGE_QUESTION)) or "",
                 *(_score(record.get(score)) for score in SCORE_SLOTS),
                 record.get("persona") or "",
                 record.get("fit") or "",
-                *(_labels(record.get(QUESTION_PREFIX + q.id), q) for q in catalog),
+                *(_labels(record.get(slot_for(q.id)), q) for q in catalog),
                 *feedback.csv_values(record),
             ]
         )

@@ -18,14 +18,11 @@ from typing import Any
 
 import pandas as pd
 
-from bot.workshops.store import QUESTION_PREFIX, SCORE_SLOTS
+from bot.core.content import DONT_KNOW, DONT_KNOW_LABEL, SCORE_SLOTS, decode_answer, persona_sort_key, slot_for
 
 MIN_COUNT = 3
 SUPPRESSED = "<3"
 POINT_GRID = 0.1  # scatter points are rounded to this grid: a group picture, not a pupil's exact scores
-DONT_KNOW = "dont_know"
-DONT_KNOW_LABEL = "Weet ik niet"
-PERSONA_IDS = ("joost", "luuk", "tim")
 
 
 @dataclass(frozen=True)
@@ -102,8 +99,7 @@ def persona_catalog(personas: Any = None) -> list[PersonaInfo]:
         )
         for pid, p in items
     ]
-    order = {pid: i for i, pid in enumerate(PERSONA_IDS)}
-    return sorted(catalog, key=lambda p: (order.get(p.id, len(order)), p.id))
+    return sorted(catalog, key=lambda p: persona_sort_key(p.id))
 
 
 def score_labels(questionnaire: Any = None) -> dict[str, str]:
@@ -140,23 +136,17 @@ def suppress(counts: dict[str, int], min_count: int = MIN_COUNT) -> dict[str, in
     return {key: (SUPPRESSED if key in hidden else n) for key, n in counts.items()}
 
 
-def _split(value: Any) -> list[str]:
-    if not isinstance(value, str) or not value:
-        return []
-    return [part.strip() for part in value.split(",") if part.strip()]
-
-
 def question_counts(
     frame: pd.DataFrame, catalog: Iterable[QuestionInfo], min_count: int = MIN_COUNT
 ) -> list[dict[str, Any]]:
     """Per question, per option: how many of these conversations chose it (suppressed below min_count)."""
     result = []
     for question in catalog:
-        column = QUESTION_PREFIX + question.id
+        column = slot_for(question.id)
         counts = {option_id: 0 for option_id, _ in question.options}
         if column in frame.columns:
             for value in frame[column]:
-                for option_id in set(_split(value)):
+                for option_id in set(decode_answer(value)):
                     if option_id in counts:
                         counts[option_id] += 1
         shown = suppress(counts, min_count)
