@@ -22,7 +22,7 @@ from aiohttp import web
 
 from bot import ROOT, settings
 from bot.core.content import encode_answer
-from bot.server import dashboard, result_page
+from bot.server import SETTINGS_KEY, dashboard, result_page
 
 WIDGET_DIR = ROOT / "web" / "widget"
 DEMO_PAGE = ROOT / "web" / "demo" / "index.html"
@@ -45,7 +45,6 @@ PERSONA_ID = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 WIDGET_PATH = re.compile(r"^(?:[A-Za-z0-9_-]+/){0,3}[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*\.(?:js|css|svg)$")
 BOT_URL_ATTR = re.compile(r'data-bot-url="[^"]*"')
 STYLE_BLOCK = re.compile(r"<style>(.*?)</style>", re.S)
-SETTINGS_KEY = web.AppKey("settings", settings.Settings)
 DEMO_HTML_KEY = web.AppKey("demo_html", str)
 DEMO_CSP_KEY = web.AppKey("demo_csp", str)
 log = logging.getLogger("keuzespiegel.web")
@@ -211,13 +210,12 @@ def retention_task(config: settings.Settings) -> Any:
     return context
 
 
-def create_app(config: settings.Settings | None = None) -> web.Application:
-    config = config or settings.load()
+def create_app(config: settings.Settings) -> web.Application:
+    """The web app for these settings (loaded once, by main() or the caller), kept under SETTINGS_KEY."""
     settings.check_token(config.advisor_token)
     settings.check_result_secret(config.result_secret)
     app = web.Application(client_max_size=64 * 1024, middlewares=[nosniff])
     app.cleanup_ctx.append(retention_task(config))
-    app["settings"] = config
     app[SETTINGS_KEY] = config
     page, csp = render_demo_page(config, Path(DEMO_PAGE).read_text(encoding="utf-8"))
     app[DEMO_HTML_KEY] = page

@@ -36,6 +36,7 @@ from aiohttp import web
 from bot import ROOT, settings
 from bot.core import result_sheet
 from bot.core.content import RESULT_SLOTS, get_questionnaire, slot_for
+from bot.server import SETTINGS_KEY
 from bot.workshops import store
 
 RESULT_DIR = ROOT / "web" / "result"
@@ -89,11 +90,6 @@ PRIVATE_HEADERS = {
     "X-Robots-Tag": "noindex, nofollow",
 }
 T = TypeVar("T")
-
-
-def _config(request: web.Request) -> settings.Settings:
-    config = request.app.get("settings")
-    return config if isinstance(config, settings.Settings) else settings.load()
 
 
 # ---------------------------------------------------------------- tokens
@@ -535,7 +531,7 @@ def _cors(request: web.Request, config: settings.Settings) -> dict[str, str]:
 
 async def result_link(request: web.Request) -> web.Response:
     """POST /api/mijn-keuzespiegel: {"sender": ...} -> {"page": ..., "pdf": ...} when that chat has a result."""
-    config = _config(request)
+    config = request.app[SETTINGS_KEY]
     headers = {**_cors(request, config), "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
     try:
         body = json.loads(await request.text())
@@ -553,7 +549,7 @@ async def result_link(request: web.Request) -> web.Response:
 
 
 async def result_link_preflight(request: web.Request) -> web.Response:
-    config = _config(request)
+    config = request.app[SETTINGS_KEY]
     headers = _cors(request, config)
     if "Access-Control-Allow-Origin" in headers:
         headers.update(
@@ -578,7 +574,7 @@ def _missing() -> web.Response:
 
 async def result_page(request: web.Request) -> web.Response:
     """GET /mijn-keuzespiegel/<token>: the print view, built now from the stored result."""
-    config = _config(request)
+    config = request.app[SETTINGS_KEY]
     token = request.match_info["token"]
     sheet = await _in_thread(sheet_for_token, config, token)
     if sheet is None:
@@ -594,7 +590,7 @@ async def result_page(request: web.Request) -> web.Response:
 
 async def result_pdf(request: web.Request) -> web.Response:
     """GET /mijn-keuzespiegel/<token>.pdf: the same sheet as a PDF download."""
-    config = _config(request)
+    config = request.app[SETTINGS_KEY]
     token = request.match_info["token"]
     sheet = await _in_thread(sheet_for_token, config, token)
     if sheet is None:
@@ -644,7 +640,7 @@ async def info_file(request: web.Request) -> web.Response:
     if path.suffix == ".html":
         headers["Content-Security-Policy"] = PAGE_CSP
         headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
-        return web.Response(body=info_page(path, _config(request)).encode("utf-8"), headers=headers)
+        return web.Response(body=info_page(path, request.app[SETTINGS_KEY]).encode("utf-8"), headers=headers)
     return web.Response(body=path.read_bytes(), headers=headers)
 
 

@@ -202,16 +202,13 @@ def report_lines(frame: pd.DataFrame, names: dict[str, str] | None = None, min_c
     return lines
 
 
-def validation_report(db_url: str | None = None, names: dict[str, str] | None = None) -> list[str]:
-    """report_lines for every conversation in the tracker store (settings' database by default).
+def validation_report(db_url: str, names: dict[str, str] | None = None) -> list[str]:
+    """report_lines for every conversation in the tracker store at db_url (the caller's settings.db_url).
 
     A SQLite file that does not exist yet means no data; it is not created.
     """
-    from bot import settings
-
-    url = db_url or settings.load().db_url
-    path = url.split("///", 1)[1] if url.startswith("sqlite:///") else None
+    path = db_url.split("///", 1)[1] if db_url.startswith("sqlite:///") else None
     if path is not None and not path.startswith(":memory:") and not Path(path).exists():
         return report_lines(pd.DataFrame(), names)
-    frame = store.load_conversations(db_url=url)
-    return report_lines(with_feedback(frame, db_url=url), names)
+    frame = store.load_conversations(db_url=db_url)
+    return report_lines(with_feedback(frame, db_url=db_url), names)
