@@ -27,6 +27,8 @@ from aiohttp import web
 
 from bot import ROOT, settings
 from bot.server import SETTINGS_KEY
+from bot.workshops import export, feedback, store, summary
+from bot.workshops.registry import close_workshop, create_workshop, get_workshop, list_workshops
 
 STATIC_DIR = ROOT / "web" / "dashboard"
 STATIC_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
@@ -264,8 +266,6 @@ async def static_file(request: web.Request) -> web.StreamResponse:
 
 
 def _workshop_or_404(request: web.Request) -> Any:
-    from bot.workshops.registry import get_workshop
-
     workshop = get_workshop(request.match_info["code"], db_url=request.app[SETTINGS_KEY].db_url)
     if workshop is None:
         raise web.HTTPNotFound(
@@ -276,30 +276,24 @@ def _workshop_or_404(request: web.Request) -> Any:
 
 def _workshop_json(workshop: Any, config: settings.Settings) -> dict[str, Any]:
     """The workshop with a demo link per alumnus (personas/*.yml: ids and names are content, not code)."""
-    from bot.workshops.summary import persona_catalog
-
     code = workshop.code
     return {
         **workshop.as_dict(config),
         "demo_links": [
             {"persona": p.id, "label": f"Demo: {p.name}", "url": f"/?demo={p.id}&workshop={code}"}
-            for p in persona_catalog()
+            for p in summary.persona_catalog()
         ],
     }
 
 
 def workshop_frame(workshop: Any, config: settings.Settings) -> Any:
     """The workshop's conversations with their "Herken je jezelf?" feedback, read live from the tracker store."""
-    from bot.workshops import feedback, store
-
     frame = store.load_conversations(workshop.code, db_url=config.db_url)
     return feedback.with_feedback(frame, db_url=config.db_url)
 
 
 def build_summary(workshop: Any, config: settings.Settings) -> dict[str, Any]:
     """The dashboard JSON for one workshop: the group figures and the feedback ratings (never below 3)."""
-    from bot.workshops import feedback, summary
-
     frame = workshop_frame(workshop, config)
     figures = summary.summarize(frame)
     ratings = feedback.rating_summary(frame, [p["id"] for p in figures["personas"]])
@@ -308,8 +302,6 @@ def build_summary(workshop: Any, config: settings.Settings) -> dict[str, Any]:
 
 async def list_api(request: web.Request) -> web.Response:
     """GET /dashboard/api/workshops"""
-    from bot.workshops.registry import list_workshops
-
     config = request.app[SETTINGS_KEY]
     workshops = await _in_thread(partial(list_workshops, db_url=config.db_url))
     return web.json_response({"workshops": [w.as_dict(config) for w in workshops]}, headers=SECURITY_HEADERS)
@@ -317,8 +309,6 @@ async def list_api(request: web.Request) -> web.Response:
 
 async def create_api(request: web.Request) -> web.Response:
     """POST /dashboard/api/workshops with JSON or form field `name`."""
-    from bot.workshops.registry import create_workshop
-
     config = request.app[SETTINGS_KEY]
     if request.content_type == "application/json":
         try:
@@ -339,8 +329,6 @@ async def create_api(request: web.Request) -> web.Response:
 
 async def close_api(request: web.Request) -> web.Response:
     """POST /dashboard/api/workshops/{code}/close: new pupils can no longer join; the figures stay."""
-    from bot.workshops.registry import close_workshop
-
     config = request.app[SETTINGS_KEY]
     workshop = await _in_thread(_workshop_or_404, request)
     closed = await _in_thread(partial(close_workshop, workshop.code, db_url=config.db_url))
@@ -356,8 +344,6 @@ async def summary_api(request: web.Request) -> web.Response:
 
 async def csv_api(request: web.Request) -> web.Response:
     """GET /dashboard/api/workshops/{code}/export.csv"""
-    from bot.workshops import export
-
     config = request.app[SETTINGS_KEY]
     workshop = await _in_thread(_workshop_or_404, request)
 
@@ -375,8 +361,6 @@ async def csv_api(request: web.Request) -> web.Response:
 
 async def report_api(request: web.Request) -> web.Response:
     """GET /dashboard/api/workshops/{code}/report.png or report.pdf"""
-    from bot.workshops import export
-
     config = request.app[SETTINGS_KEY]
     fmt = request.match_info["fmt"]
     workshop = await _in_thread(_workshop_or_404, request)

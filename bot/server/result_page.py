@@ -39,6 +39,9 @@ from bot.core.content import RESULT_SLOTS, get_questionnaire, slot_for
 from bot.server import SETTINGS_KEY
 from bot.workshops import store
 
+# matplotlib is imported inside the functions that draw, not here: it adds about 1 s to the web server's start
+# (measured: `import bot.server.app` 1.0 s, matplotlib another 1.0-1.3 s), and only a result's plot and PDF need it.
+
 RESULT_DIR = ROOT / "web" / "result"
 INFO_DIR = ROOT / "web" / "info"
 STATIC_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8"}
@@ -166,7 +169,7 @@ def _colors(sheet: result_sheet.Sheet) -> dict[str, str]:
 
 def draw_plot(ax: Any, sheet: result_sheet.Sheet, font: float = 9.0) -> None:
     """The pupil between the alumni: x is the first score, y the second, the dashed ring the third."""
-    from matplotlib.patches import Circle
+    from matplotlib.patches import Circle  # lazy, see the matplotlib note at the top
 
     labels = {line.id: line.label for line in sheet.scores}
     colors = _colors(sheet)
@@ -244,8 +247,8 @@ def draw_plot(ax: Any, sheet: result_sheet.Sheet, font: float = 9.0) -> None:
 
 
 def plot_png(sheet: result_sheet.Sheet) -> bytes:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+    from matplotlib.backends.backend_agg import FigureCanvasAgg  # lazy, see the matplotlib note at the top
+    from matplotlib.figure import Figure  # lazy, see the matplotlib note at the top
 
     figure = Figure(figsize=(3.6, 3.4), dpi=200)
     FigureCanvasAgg(figure)
@@ -285,13 +288,13 @@ class _Page:
         return y + len(lines) * step
 
     def line(self, x1: float, x2: float, y: float, color: str = "#9aa0a6", width: float = 0.6) -> None:
-        from matplotlib.lines import Line2D
+        from matplotlib.lines import Line2D  # lazy, see the matplotlib note at the top
 
         ys = [1 - y / self.height] * 2
         self.figure.add_artist(Line2D([x1 / self.width, x2 / self.width], ys, color=color, linewidth=width))
 
     def bar(self, x: float, y: float, width: float, value: float, color: str) -> None:
-        from matplotlib.patches import Rectangle
+        from matplotlib.patches import Rectangle  # lazy, see the matplotlib note at the top
 
         h = 0.09
         for w, c in ((width, "#dadce0"), (width * max(0.0, min(1.0, value)), color)):
@@ -309,7 +312,7 @@ class _Page:
 
 def layout_pdf(sheet: result_sheet.Sheet, today: str, scale: float = 1.0) -> tuple[Any, float]:
     """One A4 figure with the same content as the print view, and how far down (inches) the text reaches."""
-    from matplotlib.figure import Figure
+    from matplotlib.figure import Figure  # lazy, see the matplotlib note at the top
 
     figure = Figure(figsize=A4_INCHES)
     page = _Page(figure, scale)
@@ -392,7 +395,7 @@ def layout_pdf(sheet: result_sheet.Sheet, today: str, scale: float = 1.0) -> tup
 
 def render_pdf(sheet: result_sheet.Sheet, today: str) -> bytes:
     """The sheet as a one-page A4 PDF."""
-    from matplotlib.backends.backend_pdf import FigureCanvasPdf
+    from matplotlib.backends.backend_pdf import FigureCanvasPdf  # lazy, see the matplotlib note at the top
 
     for scale in PDF_SCALES:
         figure, bottom = layout_pdf(sheet, today, scale)

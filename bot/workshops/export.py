@@ -22,6 +22,8 @@ from bot.workshops.summary import QuestionInfo, counted, question_catalog, score
 
 NEUTRAL = "#888888"  # a persona without a colour, and the pupils' points: not a persona colour
 POINTS = "#2b8cbe"
+# matplotlib is imported inside the functions that draw, not here: every `python -m bot` command and the web server
+# import this module, matplotlib adds about 1 s to their start (python -X importtime), and only the report needs it.
 
 
 def _cell(value: Any) -> Any:
@@ -91,7 +93,7 @@ def rating_line(figures: dict[str, Any] | None) -> str:
 
 def report_figure(summary: dict[str, Any], title: str) -> Any:
     """A one-page matplotlib Figure (no pyplot, safe in server threads) from a dashboard summary."""
-    from matplotlib.figure import Figure
+    from matplotlib.figure import Figure  # lazy, see the matplotlib note at the top
 
     figure = Figure(figsize=(11.69, 8.27), dpi=100)  # A4 landscape
     figure.suptitle(plain(title), fontsize=18, fontweight="bold", x=0.05, ha="left")
@@ -174,7 +176,7 @@ def report_figure(summary: dict[str, Any], title: str) -> Any:
 
 def render_report(summary: dict[str, Any], title: str, fmt: str = "png") -> bytes:
     """The report as PNG or PDF bytes."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.backends.backend_agg import FigureCanvasAgg  # lazy, see the matplotlib note at the top
 
     if fmt not in ("png", "pdf"):
         raise ValueError("report format must be png or pdf")

@@ -18,7 +18,16 @@ from typing import Any
 
 import pandas as pd
 
-from bot.core.content import DONT_KNOW, DONT_KNOW_LABEL, SCORE_SLOTS, decode_answer, persona_sort_key, slot_for
+from bot.core.content import (
+    DONT_KNOW,
+    DONT_KNOW_LABEL,
+    SCORE_SLOTS,
+    decode_answer,
+    get_personas,
+    get_questionnaire,
+    persona_sort_key,
+    slot_for,
+)
 
 MIN_COUNT = 3
 SUPPRESSED = "<3"
@@ -58,8 +67,6 @@ def _question_text(question: Any) -> str:
 def question_catalog(questionnaire: Any = None) -> list[QuestionInfo]:
     """Every question of the questionnaire (all stages), in the order of content/questionnaire.yml."""
     if questionnaire is None:
-        from bot.core.content import get_questionnaire
-
         questionnaire = get_questionnaire()
     catalog = []
     for question in questionnaire.questions:
@@ -85,8 +92,6 @@ def _position(persona: Any, key: str) -> float:
 def persona_catalog(personas: Any = None) -> list[PersonaInfo]:
     """The three personas with their place on the exploration/commitment plane."""
     if personas is None:
-        from bot.core.content import get_personas
-
         personas = get_personas()
     items = personas.items() if isinstance(personas, dict) else ((p.id, p) for p in personas)
     catalog = [
@@ -106,8 +111,6 @@ def score_labels(questionnaire: Any = None) -> dict[str, str]:
     """The name of each score as pupils read it (content/questionnaire.yml `dimensions`), for the axes: one name
     per score across questions, plot, card and dashboard."""
     if questionnaire is None:
-        from bot.core.content import get_questionnaire
-
         questionnaire = get_questionnaire()
     dimensions = getattr(questionnaire, "dimensions", None) or {}
     labels = {}
