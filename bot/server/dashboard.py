@@ -27,7 +27,7 @@ from aiohttp import web
 
 from bot import ROOT, settings
 from bot.server import SETTINGS_KEY
-from bot.workshops import export, feedback, store, summary
+from bot.workshops import export, feedback, summary
 from bot.workshops.registry import close_workshop, create_workshop, get_workshop, list_workshops
 
 STATIC_DIR = ROOT / "web" / "dashboard"
@@ -286,18 +286,10 @@ def _workshop_json(workshop: Any, config: settings.Settings) -> dict[str, Any]:
     }
 
 
-def workshop_frame(workshop: Any, config: settings.Settings) -> Any:
-    """The workshop's conversations with their "Herken je jezelf?" feedback, read live from the tracker store."""
-    frame = store.load_conversations(workshop.code, db_url=config.db_url)
-    return feedback.with_feedback(frame, db_url=config.db_url)
-
-
 def build_summary(workshop: Any, config: settings.Settings) -> dict[str, Any]:
     """The dashboard JSON for one workshop: the group figures and the feedback ratings (never below 3)."""
-    frame = workshop_frame(workshop, config)
-    figures = summary.summarize(frame)
-    ratings = feedback.rating_summary(frame, [p["id"] for p in figures["personas"]])
-    return {"workshop": _workshop_json(workshop, config), **figures, "feedback": ratings}
+    figures = feedback.summarize_with_ratings(feedback.workshop_frame(workshop.code, db_url=config.db_url))
+    return {"workshop": _workshop_json(workshop, config), **figures}
 
 
 async def list_api(request: web.Request) -> web.Response:
@@ -348,7 +340,7 @@ async def csv_api(request: web.Request) -> web.Response:
     workshop = await _in_thread(_workshop_or_404, request)
 
     def render() -> str:
-        return export.to_csv(workshop_frame(workshop, config))
+        return export.to_csv(feedback.workshop_frame(workshop.code, db_url=config.db_url))
 
     text = await _in_thread(render)
     return web.Response(

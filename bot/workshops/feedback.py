@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from bot.workshops import store
+from bot.workshops import store, summary
 from bot.workshops.summary import MIN_COUNT, SUPPRESSED, counted, suppress
 
 RATING_SLOT = "feedback_rating"
@@ -73,6 +73,12 @@ def with_feedback(frame: pd.DataFrame, *, db_url: str | None = None, engine: Eng
     merged[TIME_COLUMN] = merged[TIME_COLUMN].astype(float)
     merged[TEXT_SLOT] = [_text(v) for v in merged[TEXT_SLOT]]
     return merged
+
+
+def workshop_frame(code: str, *, db_url: str) -> pd.DataFrame:
+    """A workshop's conversations with their feedback, read live from the tracker store: what the dashboard,
+    its downloads and `python -m bot export` all start from."""
+    return with_feedback(store.load_conversations(code, db_url=db_url), db_url=db_url)
 
 
 def rated_in_steps(frame: pd.DataFrame, step: int = MIN_COUNT) -> pd.DataFrame:
@@ -128,6 +134,13 @@ def rating_summary(
         "with_text": (texts if texts >= min_count else SUPPRESSED) if enough else None,
         "personas": by_persona,
     }
+
+
+def summarize_with_ratings(frame: pd.DataFrame) -> dict[str, Any]:
+    """summary.summarize's figures plus "feedback": rating_summary over the same personas (frame: workshop_frame)."""
+    figures = summary.summarize(frame)
+    figures["feedback"] = rating_summary(frame, [p["id"] for p in figures["personas"]])
+    return figures
 
 
 def mean_by_persona(frame: pd.DataFrame, min_count: int = MIN_COUNT) -> dict[str, dict[str, Any]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -159,15 +160,30 @@ def test_export_command(
     assert main(["workshop", "list"]) == 0
     assert code in capsys.readouterr().out and registry.get_workshop(code, db_url=db_url)
     tracker = tracker_store(db_url)
-    for i in range(3):
+    for i, rating in enumerate((5, 4, 2)):
         add_conversation(
             tracker, f"p{i}", workshop=code, answers={"stage": "examen"}, persona="luuk", scores=(0.9, 0.4, 0.6)
         )
+        rate(tracker, f"p{i}", rating, text=f"eigen woorden {i}")
+    reports: list[dict[str, Any]] = []
+    write_report = export.write_report
+
+    def keep_figures(figures: dict[str, Any], title: str, path: Path) -> None:
+        reports.append(figures)
+        write_report(figures, title, path)
+
+    monkeypatch.setattr(export, "write_report", keep_figures)
     out_csv, out_png = tmp_path / "out.csv", tmp_path / "out.png"
     assert main(["export", code, "--csv", str(out_csv), "--report", str(out_png)]) == 0
-    rows = read_csv(out_csv.read_text(encoding="utf-8"))
+    text = out_csv.read_text(encoding="utf-8")
+    rows = read_csv(text)
     assert len(rows) == 3 and {r["persona"] for r in rows} == {"luuk"}
     assert {r["stage"] for r in rows} == {"examen"}
+    assert sorted(r["feedback_rating"] for r in rows) == ["2", "4", "5"], "the ratings reach the CSV"
+    assert "eigen woorden" not in text, "the pupils' own words stay in the tracker store"
     assert out_png.read_bytes()[:4] == b"\x89PNG"
+    assert export.rating_line(reports[0]["feedback"]) == (
+        "Herken je jezelf? Gemiddeld 3,7 van 5 (3 leerlingen gaven een cijfer)."
+    ), "and the report"
     assert main(["export", "ZZZZZZ", "--csv", str(out_csv)]) == 1
     assert main(["export", code]) == 2
