@@ -32,7 +32,7 @@ from typing import Any
 
 import yaml
 
-from bot import ROOT
+from bot import ROOT, settings
 from bot.core.content import (
     DIMENSIONS,
     DONT_KNOW,
@@ -566,7 +566,7 @@ def spot_check(questionnaire: Questionnaire, grids: Mapping[str, Grid], where: T
     return mismatches
 
 
-def build_report(random_n: int, seed: int = 10, feedback_db: str | None = None) -> str:
+def build_report(random_n: int, feedback_db: str, seed: int = 10) -> str:
     started = time.time()
     questionnaire = get_questionnaire()
     personas = get_personas()
@@ -870,7 +870,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--random", type=int, default=5000, help="pupils per stage in each random population")
     parser.add_argument("--feedback-db", help="tracker store with the pupils' ratings (default: KEUZESPIEGEL_DB_URL)")
     args = parser.parse_args(argv)
-    report = build_report(args.random, feedback_db=args.feedback_db)
+    # Settings are read here, once, and only for the database: the rest of the report needs none.
+    report = build_report(args.random, feedback_db=args.feedback_db or settings.load().db_url)
     Path(args.out).write_text(report, encoding="utf-8")
     print(report)
     return 0

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from bot.settings import Settings
-from bot.workshops import export, store, summary
+from bot.workshops import export, feedback
 from bot.workshops.registry import close_workshop, create_workshop, get_workshop, list_workshops
 from bot.workshops.retention import purge_logs, purge_old_conversations
 
@@ -54,7 +54,7 @@ def _export(args: argparse.Namespace, config: Settings) -> int:
     if workshop is None:
         print(f"error: no workshop with code {args.code!r}", file=sys.stderr)
         return 1
-    frame = store.load_conversations(workshop.code, db_url=config.db_url)
+    frame = feedback.workshop_frame(workshop.code, db_url=config.db_url)  # the ratings too, as on the dashboard
     if args.csv:
         Path(args.csv).write_text(export.to_csv(frame), encoding="utf-8")
         print(f"csv: {args.csv}")
@@ -63,7 +63,7 @@ def _export(args: argparse.Namespace, config: Settings) -> int:
         if path.suffix.lower() not in (".png", ".pdf"):
             print("error: --report must end in .png or .pdf", file=sys.stderr)
             return 2
-        figures = summary.summarize(frame)
+        figures = feedback.summarize_with_ratings(frame)
         export.write_report(figures, f"Keuzespiegel: {workshop.name} ({workshop.code})", path)
         print(f"report: {args.report}")
     return 0

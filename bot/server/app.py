@@ -21,7 +21,10 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from bot import ROOT, settings
-from bot.server import dashboard, result_page
+from bot.core.content import encode_answer, get_personas
+from bot.core.turn import button_payload  # the same payload the bot puts on its buttons
+from bot.server import SETTINGS_KEY, dashboard, result_page
+from bot.workshops.retention import purge_logs, purge_old_conversations
 
 WIDGET_DIR = ROOT / "web" / "widget"
 DEMO_PAGE = ROOT / "web" / "demo" / "index.html"
@@ -44,7 +47,6 @@ PERSONA_ID = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 WIDGET_PATH = re.compile(r"^(?:[A-Za-z0-9_-]+/){0,3}[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*\.(?:js|css|svg)$")
 BOT_URL_ATTR = re.compile(r'data-bot-url="[^"]*"')
 STYLE_BLOCK = re.compile(r"<style>(.*?)</style>", re.S)
-SETTINGS_KEY = web.AppKey("settings", settings.Settings)
 DEMO_HTML_KEY = web.AppKey("demo_html", str)
 DEMO_CSP_KEY = web.AppKey("demo_csp", str)
 log = logging.getLogger("keuzespiegel.web")
@@ -134,13 +136,11 @@ def demo_answers(persona: Any) -> dict[str, str]:
     A single answer is the bot's own button payload; a multi answer carries every option at once
     ("what_matters.challenge,ambition", as the widget's "Klaar" sends it), so the demo plays all of them.
     """
-    from bot.core.turn import button_payload  # the same payload the bot puts on its buttons
-
     answers: dict[str, str] = {}
     for question_id, value in dict(persona.demo_answers).items():
         options = [str(v) for v in value] if isinstance(value, (list, tuple)) else [str(value)]
         if options:
-            answers[str(question_id)] = button_payload(str(question_id), ",".join(options))
+            answers[str(question_id)] = button_payload(str(question_id), encode_answer(options))
     return answers
 
 
@@ -148,9 +148,7 @@ async def demo_api(request: web.Request) -> web.Response:
     """GET /api/demo/<persona>: the answers the demo mode clicks for that persona."""
     persona_id = request.match_info["persona"]
     cors = {"Access-Control-Allow-Origin": "*", "Cache-Control": "public, max-age=60"}
-    from bot.core import content  # imported late: the web server must start even while content is broken
-
-    personas = content.get_personas()
+    personas = get_personas()
     if not PERSONA_ID.match(persona_id) or persona_id not in personas:
         return web.json_response({"error": "onbekende persona"}, status=404, headers=cors)
     answers = demo_answers(personas[persona_id])
@@ -175,8 +173,6 @@ async def nosniff(request: web.Request, handler: Any) -> web.StreamResponse:
 
 def purge_once(config: settings.Settings) -> tuple[int, int]:
     """Delete conversations and log files past the retention period: (conversations, log files)."""
-    from bot.workshops.retention import purge_logs, purge_old_conversations
-
     logs = purge_logs(config.log_dir, config.retention_days)
     if config.sqlite_path is not None and not config.sqlite_path.exists():
         return 0, logs
@@ -210,13 +206,12 @@ def retention_task(config: settings.Settings) -> Any:
     return context
 
 
-def create_app(config: settings.Settings | None = None) -> web.Application:
-    config = config or settings.load()
+def create_app(config: settings.Settings) -> web.Application:
+    """The web app for these settings (loaded once, by main() or the caller), kept under SETTINGS_KEY."""
     settings.check_token(config.advisor_token)
     settings.check_result_secret(config.result_secret)
     app = web.Application(client_max_size=64 * 1024, middlewares=[nosniff])
     app.cleanup_ctx.append(retention_task(config))
-    app["settings"] = config
     app[SETTINGS_KEY] = config
     page, csp = render_demo_page(config, Path(DEMO_PAGE).read_text(encoding="utf-8"))
     app[DEMO_HTML_KEY] = page

@@ -26,6 +26,9 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from bot import ROOT, settings
+from bot.server import SETTINGS_KEY
+from bot.workshops import export, feedback, summary
+from bot.workshops.registry import close_workshop, create_workshop, get_workshop, list_workshops
 
 STATIC_DIR = ROOT / "web" / "dashboard"
 STATIC_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
@@ -62,11 +65,6 @@ T = TypeVar("T")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def _config(request: web.Request) -> settings.Settings:
-    config = request.app.get("settings")
-    return config if isinstance(config, settings.Settings) else settings.load()
-
-
 def session_value(token: str, expires: int) -> str:
     """Cookie value: expiry and an HMAC of it under the token (the token itself never goes in the cookie)."""
     mac = hmac.new(token.encode(), f"keuzespiegel-dashboard:{expires}".encode(), hashlib.sha256).hexdigest()
@@ -97,7 +95,7 @@ def is_authorized(request: web.Request, token: str) -> bool:
 def client_address(request: web.Request) -> str:
     """The client's address; behind KEUZESPIEGEL_TRUSTED_PROXIES proxies, the one they put in X-Forwarded-For."""
     peer = request.remote or "?"
-    proxies = _config(request).trusted_proxies
+    proxies = request.app[SETTINGS_KEY].trusted_proxies
     if proxies <= 0:
         return peer
     forwarded = [p.strip() for p in request.headers.get("X-Forwarded-For", "").split(",") if p.strip()]
@@ -138,7 +136,7 @@ def _same_origin(request: web.Request) -> bool:
     origin = request.headers.get("Origin")
     if origin is None or request.headers.get("Authorization"):
         return True  # not a browser form, or a header a cross-site page cannot set
-    public = _config(request).public_url
+    public = request.app[SETTINGS_KEY].public_url
     if public:
         parts = urlsplit(public)
         return origin.rstrip("/").lower() == f"{parts.scheme}://{parts.netloc}".lower()
@@ -147,7 +145,7 @@ def _same_origin(request: web.Request) -> bool:
 
 def _secure_cookie(request: web.Request) -> bool:
     """Secure flag: from the public address when one is configured (a TLS proxy talks http to us)."""
-    public = _config(request).public_url
+    public = request.app[SETTINGS_KEY].public_url
     return public.lower().startswith("https://") if public else request.secure
 
 
@@ -155,7 +153,7 @@ def guarded(handler: Handler) -> Handler:
     """503 without a configured token, 401 without a valid one, 403 for cross-site posts."""
 
     async def wrapper(request: web.Request) -> web.StreamResponse:
-        token = _config(request).advisor_token
+        token = request.app[SETTINGS_KEY].advisor_token
         if not token:
             return _json_error(503, NOT_CONFIGURED)
         if not is_authorized(request, token):
@@ -202,7 +200,7 @@ def _html(text: str, status: int = 200, **headers: str) -> web.Response:
 
 async def dashboard_page(request: web.Request) -> web.Response:
     """GET /dashboard: the projector page, or the login form."""
-    token = _config(request).advisor_token
+    token = request.app[SETTINGS_KEY].advisor_token
     if not token:
         return _html(
             f"<!doctype html><meta charset='utf-8'><title>Keuzespiegel</title><p>{html.escape(NOT_CONFIGURED)}</p>",
@@ -215,7 +213,7 @@ async def dashboard_page(request: web.Request) -> web.Response:
 
 async def login(request: web.Request) -> web.Response:
     """POST /dashboard/login: check the token, set the session cookie, go to the dashboard."""
-    token = _config(request).advisor_token
+    token = request.app[SETTINGS_KEY].advisor_token
     if not token:
         return _html(f"<p>{html.escape(NOT_CONFIGURED)}</p>", status=503)
     if not _same_origin(request):
@@ -268,9 +266,7 @@ async def static_file(request: web.Request) -> web.StreamResponse:
 
 
 def _workshop_or_404(request: web.Request) -> Any:
-    from bot.workshops.registry import get_workshop
-
-    workshop = get_workshop(request.match_info["code"], db_url=_config(request).db_url)
+    workshop = get_workshop(request.match_info["code"], db_url=request.app[SETTINGS_KEY].db_url)
     if workshop is None:
         raise web.HTTPNotFound(
             text='{"error": "Onbekende workshopcode."}', content_type="application/json", headers=SECURITY_HEADERS
@@ -280,50 +276,32 @@ def _workshop_or_404(request: web.Request) -> Any:
 
 def _workshop_json(workshop: Any, config: settings.Settings) -> dict[str, Any]:
     """The workshop with a demo link per alumnus (personas/*.yml: ids and names are content, not code)."""
-    from bot.workshops.summary import persona_catalog
-
     code = workshop.code
     return {
         **workshop.as_dict(config),
         "demo_links": [
             {"persona": p.id, "label": f"Demo: {p.name}", "url": f"/?demo={p.id}&workshop={code}"}
-            for p in persona_catalog()
+            for p in summary.persona_catalog()
         ],
     }
 
 
-def workshop_frame(workshop: Any, config: settings.Settings) -> Any:
-    """The workshop's conversations with their "Herken je jezelf?" feedback, read live from the tracker store."""
-    from bot.workshops import feedback, store
-
-    frame = store.load_conversations(workshop.code, db_url=config.db_url)
-    return feedback.with_feedback(frame, db_url=config.db_url)
-
-
 def build_summary(workshop: Any, config: settings.Settings) -> dict[str, Any]:
     """The dashboard JSON for one workshop: the group figures and the feedback ratings (never below 3)."""
-    from bot.workshops import feedback, summary
-
-    frame = workshop_frame(workshop, config)
-    figures = summary.summarize(frame)
-    ratings = feedback.rating_summary(frame, [p["id"] for p in figures["personas"]])
-    return {"workshop": _workshop_json(workshop, config), **figures, "feedback": ratings}
+    figures = feedback.summarize_with_ratings(feedback.workshop_frame(workshop.code, db_url=config.db_url))
+    return {"workshop": _workshop_json(workshop, config), **figures}
 
 
 async def list_api(request: web.Request) -> web.Response:
     """GET /dashboard/api/workshops"""
-    from bot.workshops.registry import list_workshops
-
-    config = _config(request)
+    config = request.app[SETTINGS_KEY]
     workshops = await _in_thread(partial(list_workshops, db_url=config.db_url))
     return web.json_response({"workshops": [w.as_dict(config) for w in workshops]}, headers=SECURITY_HEADERS)
 
 
 async def create_api(request: web.Request) -> web.Response:
     """POST /dashboard/api/workshops with JSON or form field `name`."""
-    from bot.workshops.registry import create_workshop
-
-    config = _config(request)
+    config = request.app[SETTINGS_KEY]
     if request.content_type == "application/json":
         try:
             body = await request.json()
@@ -343,9 +321,7 @@ async def create_api(request: web.Request) -> web.Response:
 
 async def close_api(request: web.Request) -> web.Response:
     """POST /dashboard/api/workshops/{code}/close: new pupils can no longer join; the figures stay."""
-    from bot.workshops.registry import close_workshop
-
-    config = _config(request)
+    config = request.app[SETTINGS_KEY]
     workshop = await _in_thread(_workshop_or_404, request)
     closed = await _in_thread(partial(close_workshop, workshop.code, db_url=config.db_url))
     return web.json_response(_workshop_json(closed, config), headers=SECURITY_HEADERS)
@@ -353,20 +329,18 @@ async def close_api(request: web.Request) -> web.Response:
 
 async def summary_api(request: web.Request) -> web.Response:
     """GET /dashboard/api/workshops/{code}/summary"""
-    config = _config(request)
+    config = request.app[SETTINGS_KEY]
     workshop = await _in_thread(_workshop_or_404, request)
     return web.json_response(await _in_thread(build_summary, workshop, config), headers=SECURITY_HEADERS)
 
 
 async def csv_api(request: web.Request) -> web.Response:
     """GET /dashboard/api/workshops/{code}/export.csv"""
-    from bot.workshops import export
-
-    config = _config(request)
+    config = request.app[SETTINGS_KEY]
     workshop = await _in_thread(_workshop_or_404, request)
 
     def render() -> str:
-        return export.to_csv(workshop_frame(workshop, config))
+        return export.to_csv(feedback.workshop_frame(workshop.code, db_url=config.db_url))
 
     text = await _in_thread(render)
     return web.Response(
@@ -379,9 +353,7 @@ async def csv_api(request: web.Request) -> web.Response:
 
 async def report_api(request: web.Request) -> web.Response:
     """GET /dashboard/api/workshops/{code}/report.png or report.pdf"""
-    from bot.workshops import export
-
-    config = _config(request)
+    config = request.app[SETTINGS_KEY]
     fmt = request.match_info["fmt"]
     workshop = await _in_thread(_workshop_or_404, request)
 

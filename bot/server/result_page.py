@@ -35,8 +35,12 @@ from aiohttp import web
 
 from bot import ROOT, settings
 from bot.core import result_sheet
-from bot.core.content import get_questionnaire, slot_for
+from bot.core.content import RESULT_SLOTS, get_questionnaire, slot_for
+from bot.server import SETTINGS_KEY
 from bot.workshops import store
+
+# matplotlib is imported inside the functions that draw, not here: it adds about 1 s to the web server's start
+# (measured: `import bot.server.app` 1.0 s, matplotlib another 1.0-1.3 s), and only a result's plot and PDF need it.
 
 RESULT_DIR = ROOT / "web" / "result"
 INFO_DIR = ROOT / "web" / "info"
@@ -45,7 +49,6 @@ INFO_TYPES = {".html": "text/html; charset=utf-8", ".css": "text/css; charset=ut
 TOKEN = re.compile(r"^[0-9a-f]{32}$")
 SENDER = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 SECRET_FILE = "result-secret"
-RESULT_SLOTS = ("persona", "fit", "chat_state")
 RETENTION_MARK = re.compile(r"(<span data-retention-days>)\d*(</span>)")
 # The alumni's colours live in personas/*.yml only; one without a colour is drawn in the muted text colour.
 NEUTRAL_COLOR = "#4a4f57"
@@ -90,11 +93,6 @@ PRIVATE_HEADERS = {
     "X-Robots-Tag": "noindex, nofollow",
 }
 T = TypeVar("T")
-
-
-def _config(request: web.Request) -> settings.Settings:
-    config = request.app.get("settings")
-    return config if isinstance(config, settings.Settings) else settings.load()
 
 
 # ---------------------------------------------------------------- tokens
@@ -171,7 +169,7 @@ def _colors(sheet: result_sheet.Sheet) -> dict[str, str]:
 
 def draw_plot(ax: Any, sheet: result_sheet.Sheet, font: float = 9.0) -> None:
     """The pupil between the alumni: x is the first score, y the second, the dashed ring the third."""
-    from matplotlib.patches import Circle
+    from matplotlib.patches import Circle  # lazy, see the matplotlib note at the top
 
     labels = {line.id: line.label for line in sheet.scores}
     colors = _colors(sheet)
@@ -249,8 +247,8 @@ def draw_plot(ax: Any, sheet: result_sheet.Sheet, font: float = 9.0) -> None:
 
 
 def plot_png(sheet: result_sheet.Sheet) -> bytes:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+    from matplotlib.backends.backend_agg import FigureCanvasAgg  # lazy, see the matplotlib note at the top
+    from matplotlib.figure import Figure  # lazy, see the matplotlib note at the top
 
     figure = Figure(figsize=(3.6, 3.4), dpi=200)
     FigureCanvasAgg(figure)
@@ -290,13 +288,13 @@ class _Page:
         return y + len(lines) * step
 
     def line(self, x1: float, x2: float, y: float, color: str = "#9aa0a6", width: float = 0.6) -> None:
-        from matplotlib.lines import Line2D
+        from matplotlib.lines import Line2D  # lazy, see the matplotlib note at the top
 
         ys = [1 - y / self.height] * 2
         self.figure.add_artist(Line2D([x1 / self.width, x2 / self.width], ys, color=color, linewidth=width))
 
     def bar(self, x: float, y: float, width: float, value: float, color: str) -> None:
-        from matplotlib.patches import Rectangle
+        from matplotlib.patches import Rectangle  # lazy, see the matplotlib note at the top
 
         h = 0.09
         for w, c in ((width, "#dadce0"), (width * max(0.0, min(1.0, value)), color)):
@@ -314,7 +312,7 @@ class _Page:
 
 def layout_pdf(sheet: result_sheet.Sheet, today: str, scale: float = 1.0) -> tuple[Any, float]:
     """One A4 figure with the same content as the print view, and how far down (inches) the text reaches."""
-    from matplotlib.figure import Figure
+    from matplotlib.figure import Figure  # lazy, see the matplotlib note at the top
 
     figure = Figure(figsize=A4_INCHES)
     page = _Page(figure, scale)
@@ -397,7 +395,7 @@ def layout_pdf(sheet: result_sheet.Sheet, today: str, scale: float = 1.0) -> tup
 
 def render_pdf(sheet: result_sheet.Sheet, today: str) -> bytes:
     """The sheet as a one-page A4 PDF."""
-    from matplotlib.backends.backend_pdf import FigureCanvasPdf
+    from matplotlib.backends.backend_pdf import FigureCanvasPdf  # lazy, see the matplotlib note at the top
 
     for scale in PDF_SCALES:
         figure, bottom = layout_pdf(sheet, today, scale)
@@ -536,7 +534,7 @@ def _cors(request: web.Request, config: settings.Settings) -> dict[str, str]:
 
 async def result_link(request: web.Request) -> web.Response:
     """POST /api/mijn-keuzespiegel: {"sender": ...} -> {"page": ..., "pdf": ...} when that chat has a result."""
-    config = _config(request)
+    config = request.app[SETTINGS_KEY]
     headers = {**_cors(request, config), "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
     try:
         body = json.loads(await request.text())
@@ -554,7 +552,7 @@ async def result_link(request: web.Request) -> web.Response:
 
 
 async def result_link_preflight(request: web.Request) -> web.Response:
-    config = _config(request)
+    config = request.app[SETTINGS_KEY]
     headers = _cors(request, config)
     if "Access-Control-Allow-Origin" in headers:
         headers.update(
@@ -579,7 +577,7 @@ def _missing() -> web.Response:
 
 async def result_page(request: web.Request) -> web.Response:
     """GET /mijn-keuzespiegel/<token>: the print view, built now from the stored result."""
-    config = _config(request)
+    config = request.app[SETTINGS_KEY]
     token = request.match_info["token"]
     sheet = await _in_thread(sheet_for_token, config, token)
     if sheet is None:
@@ -595,7 +593,7 @@ async def result_page(request: web.Request) -> web.Response:
 
 async def result_pdf(request: web.Request) -> web.Response:
     """GET /mijn-keuzespiegel/<token>.pdf: the same sheet as a PDF download."""
-    config = _config(request)
+    config = request.app[SETTINGS_KEY]
     token = request.match_info["token"]
     sheet = await _in_thread(sheet_for_token, config, token)
     if sheet is None:
@@ -645,7 +643,7 @@ async def info_file(request: web.Request) -> web.Response:
     if path.suffix == ".html":
         headers["Content-Security-Policy"] = PAGE_CSP
         headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
-        return web.Response(body=info_page(path, _config(request)).encode("utf-8"), headers=headers)
+        return web.Response(body=info_page(path, request.app[SETTINGS_KEY]).encode("utf-8"), headers=headers)
     return web.Response(body=path.read_bytes(), headers=headers)
 
 

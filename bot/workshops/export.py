@@ -16,13 +16,14 @@ from typing import Any
 
 import pandas as pd
 
+from bot.core.content import SCORE_SLOTS, STAGE_QUESTION, decode_answer, slot_for
 from bot.workshops import feedback
-from bot.workshops.store import QUESTION_PREFIX, SCORE_SLOTS
 from bot.workshops.summary import QuestionInfo, counted, question_catalog, score_labels
 
-STAGE_QUESTION = "stage"
 NEUTRAL = "#888888"  # a persona without a colour, and the pupils' points: not a persona colour
 POINTS = "#2b8cbe"
+# matplotlib is imported inside the functions that draw, not here: every `python -m bot` command and the web server
+# import this module, matplotlib adds about 1 s to their start (python -X importtime), and only the report needs it.
 
 
 def _cell(value: Any) -> Any:
@@ -33,10 +34,8 @@ def _cell(value: Any) -> Any:
 
 
 def _labels(value: Any, question: QuestionInfo) -> str:
-    if not isinstance(value, str) or not value:
-        return ""
     labels = dict(question.options)
-    return "; ".join(labels.get(part, part) for part in value.split(",") if part)
+    return "; ".join(labels.get(part, part) for part in decode_answer(value))
 
 
 def _score(value: Any) -> str:
@@ -56,11 +55,11 @@ def csv_rows(frame: pd.DataFrame, questionnaire: Any = None) -> tuple[list[str],
         rows.append(
             [
                 number,
-                record.get(QUESTION_PREFIX + STAGE_QUESTION) or "",
+                record.get(slot_for(STAGE_QUESTION)) or "",
                 *(_score(record.get(score)) for score in SCORE_SLOTS),
                 record.get("persona") or "",
                 record.get("fit") or "",
-                *(_labels(record.get(QUESTION_PREFIX + q.id), q) for q in catalog),
+                *(_labels(record.get(slot_for(q.id)), q) for q in catalog),
                 *feedback.csv_values(record),
             ]
         )
@@ -94,7 +93,7 @@ def rating_line(figures: dict[str, Any] | None) -> str:
 
 def report_figure(summary: dict[str, Any], title: str) -> Any:
     """A one-page matplotlib Figure (no pyplot, safe in server threads) from a dashboard summary."""
-    from matplotlib.figure import Figure
+    from matplotlib.figure import Figure  # lazy, see the matplotlib note at the top
 
     figure = Figure(figsize=(11.69, 8.27), dpi=100)  # A4 landscape
     figure.suptitle(plain(title), fontsize=18, fontweight="bold", x=0.05, ha="left")
@@ -177,7 +176,7 @@ def report_figure(summary: dict[str, Any], title: str) -> Any:
 
 def render_report(summary: dict[str, Any], title: str, fmt: str = "png") -> bytes:
     """The report as PNG or PDF bytes."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.backends.backend_agg import FigureCanvasAgg  # lazy, see the matplotlib note at the top
 
     if fmt not in ("png", "pdf"):
         raise ValueError("report format must be png or pdf")

@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from bot.workshops import store
+from bot.workshops import store, summary
 from bot.workshops.summary import MIN_COUNT, SUPPRESSED, counted, suppress
 
 RATING_SLOT = "feedback_rating"
@@ -73,6 +73,12 @@ def with_feedback(frame: pd.DataFrame, *, db_url: str | None = None, engine: Eng
     merged[TIME_COLUMN] = merged[TIME_COLUMN].astype(float)
     merged[TEXT_SLOT] = [_text(v) for v in merged[TEXT_SLOT]]
     return merged
+
+
+def workshop_frame(code: str, *, db_url: str) -> pd.DataFrame:
+    """A workshop's conversations with their feedback, read live from the tracker store: what the dashboard,
+    its downloads and `python -m bot export` all start from."""
+    return with_feedback(store.load_conversations(code, db_url=db_url), db_url=db_url)
 
 
 def rated_in_steps(frame: pd.DataFrame, step: int = MIN_COUNT) -> pd.DataFrame:
@@ -128,6 +134,13 @@ def rating_summary(
         "with_text": (texts if texts >= min_count else SUPPRESSED) if enough else None,
         "personas": by_persona,
     }
+
+
+def summarize_with_ratings(frame: pd.DataFrame) -> dict[str, Any]:
+    """summary.summarize's figures plus "feedback": rating_summary over the same personas (frame: workshop_frame)."""
+    figures = summary.summarize(frame)
+    figures["feedback"] = rating_summary(frame, [p["id"] for p in figures["personas"]])
+    return figures
 
 
 def mean_by_persona(frame: pd.DataFrame, min_count: int = MIN_COUNT) -> dict[str, dict[str, Any]]:
@@ -202,16 +215,13 @@ def report_lines(frame: pd.DataFrame, names: dict[str, str] | None = None, min_c
     return lines
 
 
-def validation_report(db_url: str | None = None, names: dict[str, str] | None = None) -> list[str]:
-    """report_lines for every conversation in the tracker store (settings' database by default).
+def validation_report(db_url: str, names: dict[str, str] | None = None) -> list[str]:
+    """report_lines for every conversation in the tracker store at db_url (the caller's settings.db_url).
 
     A SQLite file that does not exist yet means no data; it is not created.
     """
-    from bot import settings
-
-    url = db_url or settings.load().db_url
-    path = url.split("///", 1)[1] if url.startswith("sqlite:///") else None
+    path = db_url.split("///", 1)[1] if db_url.startswith("sqlite:///") else None
     if path is not None and not path.startswith(":memory:") and not Path(path).exists():
         return report_lines(pd.DataFrame(), names)
-    frame = store.load_conversations(db_url=url)
-    return report_lines(with_feedback(frame, db_url=url), names)
+    frame = store.load_conversations(db_url=db_url)
+    return report_lines(with_feedback(frame, db_url=db_url), names)

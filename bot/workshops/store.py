@@ -24,8 +24,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from bot.core.content import ANSWER_SLOT_PREFIX as QUESTION_PREFIX  # summary.py and export.py use these two
-from bot.core.content import SCORE_SLOTS, encode_answer
+from bot.core.content import ANSWER_SLOT_PREFIX, SCORE_SLOTS, encode_answer
 
 # The slots a dashboard row is made of, besides the answers (q_...): written into _EVENTS_SQL below.
 ROW_SLOTS = ("workshop", "demo", "persona", "fit", *SCORE_SLOTS)
@@ -59,7 +58,7 @@ WHERE (type_name = 'user'
                 OR action_name LIKE '{prefix}%' ESCAPE '\\')))
 {{and_where}}
 ORDER BY sender_id, id
-""".format(row_slots=", ".join(f"'{name}'" for name in ROW_SLOTS), prefix=QUESTION_PREFIX.replace("_", "\\_"))
+""".format(row_slots=", ".join(f"'{name}'" for name in ROW_SLOTS), prefix=ANSWER_SLOT_PREFIX.replace("_", "\\_"))
 
 _VALUE_TAIL = r'"value": (.*)}$'
 _WORKSHOP_SENDERS = """sender_id IN (
@@ -245,7 +244,7 @@ def load_conversations(
         frame[column] = [_float(v) for v in frame[column]]
     frame["finished_at"] = [float(v) if not _missing(v) else float("nan") for v in frame["finished_at"]]
     frame["finished"] = frame["persona"].notna() & frame["finished_at"].notna()
-    question_columns = sorted(c for c in frame.columns if str(c).startswith(QUESTION_PREFIX))
+    question_columns = sorted(c for c in frame.columns if str(c).startswith(ANSWER_SLOT_PREFIX))
     for column in question_columns:
         frame[column] = [_answer_text(v) for v in frame[column]]
 

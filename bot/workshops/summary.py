@@ -18,14 +18,20 @@ from typing import Any
 
 import pandas as pd
 
-from bot.workshops.store import QUESTION_PREFIX, SCORE_SLOTS
+from bot.core.content import (
+    DONT_KNOW,
+    DONT_KNOW_LABEL,
+    SCORE_SLOTS,
+    decode_answer,
+    get_personas,
+    get_questionnaire,
+    persona_sort_key,
+    slot_for,
+)
 
 MIN_COUNT = 3
 SUPPRESSED = "<3"
 POINT_GRID = 0.1  # scatter points are rounded to this grid: a group picture, not a pupil's exact scores
-DONT_KNOW = "dont_know"
-DONT_KNOW_LABEL = "Weet ik niet"
-PERSONA_IDS = ("joost", "luuk", "tim")
 
 
 @dataclass(frozen=True)
@@ -59,21 +65,11 @@ def _question_text(question: Any) -> str:
 
 
 def question_catalog(questionnaire: Any = None) -> list[QuestionInfo]:
-    """Every question of the questionnaire (all stages), in questionnaire order."""
+    """Every question of the questionnaire (all stages), in the order of content/questionnaire.yml."""
     if questionnaire is None:
-        from bot.core.content import get_questionnaire
-
         questionnaire = get_questionnaire()
-    ordered: dict[str, Any] = {}
-    first = list(questionnaire.questions_for(None))
-    for question in first:
-        ordered.setdefault(question.id, question)
-    stage_question = next((q for q in first if q.id == "stage"), None)
-    for option in getattr(stage_question, "options", []) or []:
-        for question in questionnaire.questions_for(option.id):
-            ordered.setdefault(question.id, question)
     catalog = []
-    for question in ordered.values():
+    for question in questionnaire.questions:
         options = [(str(o.id), str(o.label)) for o in question.options]
         if DONT_KNOW not in {o for o, _ in options}:
             options.append((DONT_KNOW, DONT_KNOW_LABEL))
@@ -96,8 +92,6 @@ def _position(persona: Any, key: str) -> float:
 def persona_catalog(personas: Any = None) -> list[PersonaInfo]:
     """The three personas with their place on the exploration/commitment plane."""
     if personas is None:
-        from bot.core.content import get_personas
-
         personas = get_personas()
     items = personas.items() if isinstance(personas, dict) else ((p.id, p) for p in personas)
     catalog = [
@@ -110,16 +104,13 @@ def persona_catalog(personas: Any = None) -> list[PersonaInfo]:
         )
         for pid, p in items
     ]
-    order = {pid: i for i, pid in enumerate(PERSONA_IDS)}
-    return sorted(catalog, key=lambda p: (order.get(p.id, len(order)), p.id))
+    return sorted(catalog, key=lambda p: persona_sort_key(p.id))
 
 
 def score_labels(questionnaire: Any = None) -> dict[str, str]:
     """The name of each score as pupils read it (content/questionnaire.yml `dimensions`), for the axes: one name
     per score across questions, plot, card and dashboard."""
     if questionnaire is None:
-        from bot.core.content import get_questionnaire
-
         questionnaire = get_questionnaire()
     dimensions = getattr(questionnaire, "dimensions", None) or {}
     labels = {}
@@ -148,23 +139,17 @@ def suppress(counts: dict[str, int], min_count: int = MIN_COUNT) -> dict[str, in
     return {key: (SUPPRESSED if key in hidden else n) for key, n in counts.items()}
 
 
-def _split(value: Any) -> list[str]:
-    if not isinstance(value, str) or not value:
-        return []
-    return [part.strip() for part in value.split(",") if part.strip()]
-
-
 def question_counts(
     frame: pd.DataFrame, catalog: Iterable[QuestionInfo], min_count: int = MIN_COUNT
 ) -> list[dict[str, Any]]:
     """Per question, per option: how many of these conversations chose it (suppressed below min_count)."""
     result = []
     for question in catalog:
-        column = QUESTION_PREFIX + question.id
+        column = slot_for(question.id)
         counts = {option_id: 0 for option_id, _ in question.options}
         if column in frame.columns:
             for value in frame[column]:
-                for option_id in set(_split(value)):
+                for option_id in set(decode_answer(value)):
                     if option_id in counts:
                         counts[option_id] += 1
         shown = suppress(counts, min_count)

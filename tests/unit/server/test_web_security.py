@@ -15,8 +15,8 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot import settings
+from bot.server import SETTINGS_KEY, dashboard
 from bot.server import app as web_app
-from bot.server import dashboard
 from bot.workshops import registry, store
 from tests.unit.workshops.test_summary import add_conversation, tracker_store
 
@@ -80,7 +80,7 @@ def test_failure_table_is_bounded_without_a_global_reset() -> None:
             self.remote = remote
             self.headers: dict[str, str] = {}
 
-    app: dict[Any, Any] = {dashboard.FAILURES_KEY: dashboard.OrderedDict(), "settings": settings.load()}
+    app: dict[Any, Any] = {dashboard.FAILURES_KEY: dashboard.OrderedDict(), SETTINGS_KEY: settings.load()}
     attacker = FakeRequest(app, "203.0.113.9")
     for _ in range(dashboard.MAX_FAILURES):
         dashboard._record_failure(attacker)  # type: ignore[arg-type]

@@ -5,9 +5,11 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from bot.core.content import SCORE_SLOTS, STAGE_QUESTION, get_questionnaire
 from bot.workshops import export, feedback, registry, store, summary
 from tests.unit.workshops.test_feedback import rate
 from tests.unit.workshops.test_summary import PERSONAS, QUESTIONNAIRE, add_conversation, fill_workshop, tracker_store
@@ -93,6 +95,16 @@ def test_csv_row_order_is_not_arrival_order(db_url: str) -> None:
     assert len(orders) > 1
 
 
+def test_csv_columns_follow_the_questionnaire(db_url: str) -> None:
+    """Question columns in the order of content/questionnaire.yml, whichever stage asks them."""
+    questionnaire = get_questionnaire()
+    frame = store.load_conversations("ABCDEF", db_url=db_url)
+    header = export.to_csv(frame, questionnaire).splitlines()[0].split(",")
+    asked = [q.id for q in questionnaire.questions if q.id != STAGE_QUESTION]
+    assert header[7 : 7 + len(asked)] == asked
+    assert header == ["nr", STAGE_QUESTION, *SCORE_SLOTS, "persona", "fit", *asked, *feedback.CSV_COLUMNS]
+
+
 def test_csv_cells_cannot_be_formulas() -> None:
     assert export._cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"
     assert export._cell("Veel") == "Veel"
@@ -148,15 +160,30 @@ def test_export_command(
     assert main(["workshop", "list"]) == 0
     assert code in capsys.readouterr().out and registry.get_workshop(code, db_url=db_url)
     tracker = tracker_store(db_url)
-    for i in range(3):
+    for i, rating in enumerate((5, 4, 2)):
         add_conversation(
             tracker, f"p{i}", workshop=code, answers={"stage": "examen"}, persona="luuk", scores=(0.9, 0.4, 0.6)
         )
+        rate(tracker, f"p{i}", rating, text=f"eigen woorden {i}")
+    reports: list[dict[str, Any]] = []
+    write_report = export.write_report
+
+    def keep_figures(figures: dict[str, Any], title: str, path: Path) -> None:
+        reports.append(figures)
+        write_report(figures, title, path)
+
+    monkeypatch.setattr(export, "write_report", keep_figures)
     out_csv, out_png = tmp_path / "out.csv", tmp_path / "out.png"
     assert main(["export", code, "--csv", str(out_csv), "--report", str(out_png)]) == 0
-    rows = read_csv(out_csv.read_text(encoding="utf-8"))
+    text = out_csv.read_text(encoding="utf-8")
+    rows = read_csv(text)
     assert len(rows) == 3 and {r["persona"] for r in rows} == {"luuk"}
     assert {r["stage"] for r in rows} == {"examen"}
+    assert sorted(r["feedback_rating"] for r in rows) == ["2", "4", "5"], "the ratings reach the CSV"
+    assert "eigen woorden" not in text, "the pupils' own words stay in the tracker store"
     assert out_png.read_bytes()[:4] == b"\x89PNG"
+    assert export.rating_line(reports[0]["feedback"]) == (
+        "Herken je jezelf? Gemiddeld 3,7 van 5 (3 leerlingen gaven een cijfer)."
+    ), "and the report"
     assert main(["export", "ZZZZZZ", "--csv", str(out_csv)]) == 1
     assert main(["export", code]) == 2

@@ -14,7 +14,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot import settings
-from bot.server import dashboard
+from bot.server import SETTINGS_KEY, dashboard
 from bot.workshops import registry
 from tests.unit.workshops.test_summary import add_conversation, tracker_store
 
@@ -66,7 +66,7 @@ def test_workshop_table_lives_next_to_events(db_url: str) -> None:
 def make_app(db_url: str, token: str | None) -> web.Application:
     config = dataclasses.replace(settings.load(), db_url=db_url, advisor_token=token)
     app = web.Application()
-    app["settings"] = config
+    app[SETTINGS_KEY] = config
     dashboard.add_routes(app)
     return app
 
