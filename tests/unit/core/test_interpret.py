@@ -206,3 +206,18 @@ def test_interpret_never_crashes(text: str) -> None:
         if result and result != ["dont_know"]:
             assert set(result) <= set(question.option_ids)
     assert isinstance(prefill(Q, text, None, set(), "stage"), dict)
+
+
+@pytest.mark.parametrize(
+    ("text", "stage"),
+    [
+        ("5 havo, en ik weet al precies wat ik wil studeren", "examen"),
+        ("4 havo, eerste jaar bovenbouw", "bovenbouw"),
+        ("3 vwo maar ik wil later studeren", "klas3"),
+        ("ik studeer al, eerste jaar werktuigbouwkunde", "student"),
+        ("2e jaars student, ik deed 6 vwo", "student"),
+    ],
+)
+def test_a_school_year_with_its_number_outweighs_loose_words(text: str, stage: str) -> None:
+    """Free-text pupils of the benchmark were read as students for "5 havo ... wil studeren"."""
+    assert interpret(get_questionnaire().question("stage"), text) == [stage]
