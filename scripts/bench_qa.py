@@ -246,6 +246,7 @@ def main() -> int:
     os.environ.update({
         "RASA_PORT": str(5005 + offset), "ACTIONS_PORT": str(5055 + offset), "WEB_PORT": str(8000 + offset),
         "KEUZESPIEGEL_DATA_DIR": str(data_dir), "KEUZESPIEGEL_DB_URL": "", "RASA_TELEMETRY_ENABLED": "false",
+        "KEUZESPIEGEL_RATE_LIMIT": "100000/10",  # every simulated pupil comes from 127.0.0.1
     })  # fmt: skip
     config = settings.load()
     # Each block is split over `workers` conversations, so one odd turn cannot spoil a whole block.
