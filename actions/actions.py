@@ -13,21 +13,30 @@ from rasa_sdk.types import DomainDict
 
 from actions import feedback, qa
 from bot.core import turn
-from bot.core.content import RESULT_SLOTS, SCORE_SLOTS, get_questionnaire, question_of, slot_for
+from bot.core.content import RESULT_SLOTS, SCORE_SLOTS, get_questionnaire, get_reveal_texts, question_of, slot_for
 from bot.core.domain_parts import FORM
 from bot.core.reveal import build_reveal
 
-AFTER_REVEAL_BUTTONS = [
-    {"title": "Waarom hij?", "payload": "/ask_why"},
-    {"title": "Ken je de andere twee?", "payload": "/meet_other"},
-    {"title": "Opnieuw beginnen", "payload": "/start_over"},
-]
-RESUME_BUTTON = {"title": "Verder met de vragen", "payload": turn.RESUME_PAYLOAD}
-TALK_BUTTON = {"title": "Met wie kan ik praten?", "payload": turn.TALK_PAYLOAD}
-CONFIRM_BUTTONS = [
-    {"title": "Ja, wis mijn antwoorden", "payload": turn.CONFIRM_RESTART_PAYLOAD},
-    {"title": "Nee, ga verder", "payload": turn.RESUME_PAYLOAD},
-]
+
+def _button(key: str, payload: str) -> dict[str, str]:
+    """A button whose title is content (content/reveal.yml `buttons`), not Python."""
+    return {"title": get_reveal_texts().get(f"buttons.{key}"), "payload": payload}
+
+
+def after_reveal_buttons() -> list[dict[str, str]]:
+    return [_button("why", "/ask_why"), _button("meet_other", "/meet_other"), _button("start_over", "/start_over")]
+
+
+def resume_button() -> dict[str, str]:
+    return _button("resume", turn.RESUME_PAYLOAD)
+
+
+def talk_button() -> dict[str, str]:
+    return _button("talk", turn.TALK_PAYLOAD)
+
+
+def confirm_buttons() -> list[dict[str, str]]:
+    return [_button("restart_yes", turn.CONFIRM_RESTART_PAYLOAD), _button("restart_no", turn.RESUME_PAYLOAD)]
 
 
 # Intents after which the form comes back only to wait: the pause's own message already asked what to do next.
@@ -108,10 +117,10 @@ class AskQuestion(Action):
         if pause and just_paused:
             return []  # the safety action or the restart question has just said what to do next
         if pause == turn.PAUSE_CONFIRM_RESTART:
-            dispatcher.utter_message(response="utter_confirm_start_over", buttons=CONFIRM_BUTTONS)
+            dispatcher.utter_message(response="utter_confirm_start_over", buttons=confirm_buttons())
             return []
         if pause in (turn.PAUSE_CRISIS, turn.PAUSE_CHECK_IN):
-            dispatcher.utter_message(response="utter_still_paused", buttons=[RESUME_BUTTON, TALK_BUTTON])
+            dispatcher.utter_message(response="utter_still_paused", buttons=[resume_button(), talk_button()])
             return []
         prompt = turn.question_prompt(self.question_id, tracker.slots)
         if prompt.lead:
@@ -141,7 +150,7 @@ class ActionReveal(Action):
             dispatcher.utter_message(text=text)
         dispatcher.utter_message(json_message=reveal.payload)
         dispatcher.utter_message(text=reveal.messages[-1])
-        dispatcher.utter_message(response="utter_after_reveal", buttons=AFTER_REVEAL_BUTTONS)
+        dispatcher.utter_message(response="utter_after_reveal", buttons=after_reveal_buttons())
         return [
             SlotSet("persona", reveal.persona_id),
             SlotSet("fit", reveal.match.fit),
@@ -201,7 +210,7 @@ class ActionConfirmStartOver(Action):
         return "action_confirm_start_over"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        dispatcher.utter_message(response="utter_confirm_start_over", buttons=CONFIRM_BUTTONS)
+        dispatcher.utter_message(response="utter_confirm_start_over", buttons=confirm_buttons())
         return [SlotSet("pause", turn.PAUSE_CONFIRM_RESTART)]
 
 
@@ -215,10 +224,10 @@ class ActionSafety(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         dispatcher.utter_message(response="utter_distress")
         if _in_questions(tracker):
-            dispatcher.utter_message(response="utter_offer_resume", buttons=[RESUME_BUTTON])
+            dispatcher.utter_message(response="utter_offer_resume", buttons=[resume_button()])
             return [SlotSet("pause", turn.PAUSE_CRISIS)]
         if not tracker.get_slot("persona"):
-            dispatcher.utter_message(response="utter_offer_resume", buttons=[RESUME_BUTTON])
+            dispatcher.utter_message(response="utter_offer_resume", buttons=[resume_button()])
             return [SlotSet("chat_state", "stopped")]
         return []
 
@@ -231,11 +240,11 @@ class ActionCheckIn(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         if _in_questions(tracker):
-            dispatcher.utter_message(response="utter_check_in", buttons=[TALK_BUTTON, RESUME_BUTTON])
+            dispatcher.utter_message(response="utter_check_in", buttons=[talk_button(), resume_button()])
             return [SlotSet("pause", turn.PAUSE_CHECK_IN)]
-        dispatcher.utter_message(response="utter_check_in_after", buttons=[TALK_BUTTON])
+        dispatcher.utter_message(response="utter_check_in_after", buttons=[talk_button()])
         if not tracker.get_slot("persona"):
-            dispatcher.utter_message(response="utter_offer_resume", buttons=[RESUME_BUTTON])
+            dispatcher.utter_message(response="utter_offer_resume", buttons=[resume_button()])
             return [SlotSet("chat_state", "stopped")]
         return []
 
@@ -281,7 +290,7 @@ class ActionAfterReveal(Action):
                 return []
             return [SlotSet(feedback.RATING_SLOT, float(rating)), FollowupAction(feedback.FEEDBACK_FORM)]
         response = "utter_after_reveal_help_again" if last == "utter_after_reveal_help" else "utter_after_reveal_help"
-        dispatcher.utter_message(response=response, buttons=AFTER_REVEAL_BUTTONS)
+        dispatcher.utter_message(response=response, buttons=after_reveal_buttons())
         return [SlotSet("pause", None)]
 
 

@@ -13,7 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.core import persona_qa, turn
-from bot.core.content import get_personas
+from bot.core.content import get_personas, get_reveal_texts
 from bot.core.persona_qa import Asked, Reply
 from bot.core.reveal import mirror_text
 
@@ -54,7 +54,10 @@ def send(dispatcher: CollectingDispatcher, reply: Reply) -> None:
         dispatcher.utter_message(
             response="utter_ask_more",
             buttons=[
-                {"title": f"Meer over {personas[pid].name}", "payload": f'/ask_persona{{"persona": "{pid}"}}'}
+                {
+                    "title": get_reveal_texts().get("buttons.more_about", name=personas[pid].name),
+                    "payload": f'/ask_persona{{"persona": "{pid}"}}',
+                }
                 for pid in reply.others
             ],
         )

@@ -775,6 +775,14 @@ REVEAL_TEXTS: dict[str, frozenset[str]] = {
     "why_not.reached": frozenset({"count", "name"}),
     "why_not.nearer_but_other": frozenset({"count", "name", "other"}),
     "why_not.nearer": frozenset({"count", "name"}),
+    "buttons.why": frozenset(),
+    "buttons.meet_other": frozenset(),
+    "buttons.start_over": frozenset(),
+    "buttons.more_about": frozenset({"name"}),
+    "buttons.resume": frozenset(),
+    "buttons.talk": frozenset(),
+    "buttons.restart_yes": frozenset(),
+    "buttons.restart_no": frozenset(),
 }
 
 

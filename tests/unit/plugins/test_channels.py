@@ -128,7 +128,12 @@ def test_every_button_the_bot_puts_out_is_allowed() -> None:
 
 def test_every_button_the_actions_send_reaches_rasa_unchanged() -> None:
     """A button the channel turned into plain text would do nothing: "Met wie kan ik praten?" (/talk) did."""
-    buttons = [*actions.AFTER_REVEAL_BUTTONS, actions.RESUME_BUTTON, actions.TALK_BUTTON, *actions.CONFIRM_BUTTONS]
+    buttons = [
+        *actions.after_reveal_buttons(),
+        actions.resume_button(),
+        actions.talk_button(),
+        *actions.confirm_buttons(),
+    ]
     for button in buttons:
         payload = button["payload"]
         assert is_allowed_payload(payload) and clean_text(payload) == payload, payload
