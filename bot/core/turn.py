@@ -77,7 +77,7 @@ QUESTION_WORDS = frozenset(
 )
 # Markup, typed commands and the like are never an answer: asked again, then skipped. This includes typed
 # "/intent{...}" after the channel made it plain text ('inform "option":"x"', 'nonexistent_intent').
-_LOOKS_LIKE_CODE = re.compile(r"<[^>]*>|^\s*/|[{}]|\"\s*:|\b[a-z]+_[a-z_]+\b", re.IGNORECASE)
+_LOOKS_LIKE_CODE = re.compile(r"<[^>]*>|^\s*/|[{}]|\"\s*:|\b[a-z]+_[a-z_]+\b|;\s*--|\bdrop\s+table\b", re.IGNORECASE)
 # The intent Rasa gives keyboard mash and text of unknown words (bot.plugins.nlu_unknown_words).
 NONSENSE_INTENT = "nlu_fallback"
 # After two side steps on one question, the next message is taken as an answer attempt.

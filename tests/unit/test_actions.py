@@ -241,7 +241,13 @@ def test_typed_commands_cannot_set_scores_or_persona() -> None:
 
 
 @pytest.mark.parametrize(
-    "typed", ['/inform{"persona":"tim","exploration":1.0}', '/inform{"option":"stage.rocket"}', "/nonexistent_intent"]
+    "typed",
+    [
+        '/inform{"persona":"tim","exploration":1.0}',
+        '/inform{"option":"stage.rocket"}',
+        "/nonexistent_intent",
+        "'; DROP TABLE events; --",
+    ],
 )
 def test_typed_commands_made_plain_by_the_channel_are_asked_again_not_noted(typed: str) -> None:
     """The channel turns unknown "/" text into plain text; that text is no answer and not a pupil's open words."""
