@@ -351,6 +351,7 @@ def main(argv: list[str] | None = None) -> int:
     warmup = Scenario("warm-up", 4, "0", 10)
     with tempfile.TemporaryDirectory(prefix="ks-load-") as tmp:
         work = Path(tmp)
+        work.chmod(0o755)  # the cluster's PostgreSQL runs as the postgres user and must reach its data under here
         for name in args.targets:
             data_dir = work / name.replace(" ", "_").replace(",", "")
             data_dir.mkdir()
