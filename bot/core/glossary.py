@@ -18,6 +18,7 @@ import yaml
 
 from bot import ROOT
 from bot.core.content import ContentError
+from bot.core.qa_match import within_one_edit
 from bot.core.text import words
 
 GLOSSARY_PATH = ROOT / "content" / "glossary.yml"
@@ -72,25 +73,6 @@ class _Match:
 
 
 # ------------------------------------------------------------------ typo tolerance
-
-
-def _within_one_edit(a: str, b: str) -> bool:
-    """True if a and b differ by at most one insertion, deletion, substitution or swap of neighbours."""
-    if a == b:
-        return True
-    la, lb = len(a), len(b)
-    if abs(la - lb) > 1:
-        return False
-    if la == lb:
-        diff = [i for i in range(la) if a[i] != b[i]]
-        if len(diff) == 1:
-            return True
-        return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
-    short, long_ = (a, b) if la < lb else (b, a)
-    i = 0
-    while i < len(short) and short[i] == long_[i]:
-        i += 1
-    return short[i:] == long_[i + 1 :]
 
 
 # ------------------------------------------------------------------ definition questions
@@ -215,7 +197,7 @@ class Glossary:
         if typed not in self._typo_cache:
             close = {}
             if len(typed) >= FUZZY_MIN_LETTERS - 1:
-                close = {word: False for word in self._long_known if _within_one_edit(typed, word)}
+                close = {word: False for word in self._long_known if within_one_edit(typed, word)}
             self._typo_cache[typed] = close
         return self._typo_cache[typed]
 

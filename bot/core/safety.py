@@ -451,27 +451,9 @@ _CRISIS_RULES = frozenset(
         "hotline",
     }
 )
-_CRISIS_KEYWORDS = frozenset(
-    {
-        "zelfmoord",
-        "zelfmoorden",
-        "zelfdoding",
-        "suicide",
-        "suicidal",
-        "suicidaal",
-        "zelfbeschadig",
-        "zelfbeschadiging",
-        "selfharm",
-        "killmyself",
-        "ikwilsterven",
-        "nietmeerleven",
-        "ikwilernietmeerzijn",
-        "mezelfpijn",
-        "mezelfsnijden",
-        "snijmezelf",
-        "ziehetnietmeerzitten",
-    }
-)
+# Every squashed or fuzzy keyword means the full referral, except the milder ones that only ask for a check-in.
+_CHECK_IN_KEYWORDS = frozenset({"ikwordgepest", "depressief", "depressie"})
+_CRISIS_KEYWORDS = (frozenset(_SQUASHED_KEYWORDS_RAW) | frozenset(_FUZZY_KEYWORDS_RAW)) - _CHECK_IN_KEYWORDS
 # Stress said with a reassurance in the same message ("veel stress, maar het gaat prima") is no reason to check in.
 # A mild signal said as a joke or as something that is over now ("lag er wakker van, maar nu is het opgelost",
 # "pijn in mijn hoofd van wiskunde lol") is no reason to check in; a crisis signal always is.
