@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 want="3.10"
+uv_version="0.13.9"
 
 is_py310() {
   "$1" -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 10) else 1)' >/dev/null 2>&1
@@ -52,8 +53,13 @@ if [ ! -x .venv/bin/python ] || ! is_py310 .venv/bin/python; then
   rm -rf .venv
   "$py" -m venv .venv
 fi
-.venv/bin/python -m pip install --quiet --upgrade "pip==24.0"
-.venv/bin/python -m pip install --quiet -r requirements-dev.txt -c constraints.txt
+.venv/bin/python -m pip install --quiet --upgrade "pip==24.0" "uv==$uv_version"
+# uv installs the ~190 pinned packages in about 20 s where pip takes about 3 minutes; same pins, same result.
+# pip stays the fallback (for example where only a pip mirror is reachable).
+if ! .venv/bin/python -m uv pip install --quiet --python .venv/bin/python -r requirements-dev.txt -c constraints.txt; then
+  echo "setup: uv could not install the requirements; installing with pip (a few minutes)"
+  .venv/bin/python -m pip install --quiet -r requirements-dev.txt -c constraints.txt
+fi
 # The project itself, editable: `import bot` works from any directory, no PYTHONPATH needed.
 .venv/bin/python -m pip install --quiet --no-deps --no-build-isolation -e .
 rm -f .venv/.installed-*

@@ -60,6 +60,7 @@ def child_env(config: Settings) -> dict[str, str]:
             "KEUZESPIEGEL_RATE_BURST": str(config.rate_limit.burst) if config.rate_limit else "",
             "KEUZESPIEGEL_TRUSTED_PROXIES": str(config.trusted_proxies),
             "KEUZESPIEGEL_WORKSHOP_CAP": str(config.workshop_cap),
+            "KEUZESPIEGEL_MAX_WAITING": str(config.max_waiting),
             "KEUZESPIEGEL_PURGE_INTERVAL": str(config.purge_interval_s),
             "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
             "TF_CPP_MIN_LOG_LEVEL": "2",

@@ -10,7 +10,10 @@ Same URL as Rasa's own REST channel (POST /webhooks/rest/webhook). In order, for
    buttons pass (ALLOWED_PAYLOADS); any other "/" text loses its slashes and braces and is plain text;
 5. the metadata keeps a workshop code only if the workshop exists, is open and has room
    (bot.workshops.registry.Gate), and `demo: true`;
-6. if Rasa fails on the message (database or action server away), the answer is 503 with a Dutch
+6. when this process already has KEUZESPIEGEL_MAX_WAITING messages on its hands, the answer is a quick
+   429 "busy" with Retry-After instead of a reply that comes after the widget has given up;
+7. a message the widget sends again (same `metadata.message_id`) is handled once (bot/plugins/replay.py);
+8. if Rasa fails on the message (database or action server away), the answer is 503 with a Dutch
    message, so the widget offers to send it again instead of showing nothing.
 
 Nothing here logs a pupil's text (docs/security.md).
@@ -40,6 +43,7 @@ from sanic.response import HTTPResponse
 from bot import settings
 from bot.core.content import DONT_KNOW, PERSONA_ORDER, decode_answer, get_questionnaire
 from bot.core.safety import CHECK_IN, CRISIS, assess
+from bot.plugins.replay import Replays, Replies, message_id_of, replies_after
 from bot.workshops.registry import Gate
 
 logger = logging.getLogger(__name__)
@@ -74,6 +78,9 @@ ALLOWED_PAYLOADS: tuple[re.Pattern[str], ...] = (
 RATE_LIMITED = "Je stuurt veel berichten snel achter elkaar. Wacht even en probeer het dan opnieuw."
 UNREADABLE = "Dit bericht kan de chatbot niet lezen."
 UNAVAILABLE = "Er ging even iets mis bij de chatbot. Probeer het zo opnieuw."
+BUSY = "Het is nu heel druk bij de chatbot. Probeer het over een paar tellen opnieuw."
+# How long a client waits before it sends a message again that got BUSY.
+BUSY_RETRY_SECONDS = 3
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _LEADING_SLASHES = re.compile(r"^[/\\\s]+")
@@ -224,6 +231,26 @@ def _error(status: int, message: str, **headers: str) -> HTTPResponse:
     return response.json({"error": message}, status=status, headers=headers or None)
 
 
+class TurnFailed(Exception):
+    """Rasa logged an error while handling the message (the logger's name is the message)."""
+
+
+def _is_retry(body: dict[str, Any]) -> bool:
+    metadata = body.get("metadata")
+    return isinstance(metadata, dict) and metadata.get("retry") is True
+
+
+async def stored_replies(request: Request, sender: str, message_id: str) -> Replies | None:
+    """The replies to an earlier copy of this message, from the conversation store (None: not there)."""
+    agent = getattr(request.app.ctx, "agent", None)
+    if agent is None or agent.tracker_store is None:
+        return None
+    tracker = await agent.tracker_store.retrieve(sender)
+    if tracker is None:
+        return None
+    return replies_after([event.as_dict() for event in tracker.events], sender, message_id)
+
+
 def _parse_body(request: Request) -> dict[str, Any] | None:
     try:
         body = json.loads(request.body or b"")
@@ -239,6 +266,8 @@ class SafeRestInput(RestInput):
         self.config = config
         self.limiter = RateLimiter(self.config.rate_limit) if self.config.rate_limit else None
         self.gate = Gate(db_url=self.config.db_url, cap=self.config.workshop_cap)
+        self.replays = Replays()
+        self.waiting = 0  # messages of this process being handled or waiting for their turn
 
     @classmethod
     def name(cls) -> str:
@@ -266,6 +295,9 @@ class SafeRestInput(RestInput):
                 allowed["workshop"] = admitted
         if metadata.get("demo") is True:
             allowed["demo"] = True
+        message_id = message_id_of(metadata)
+        if message_id is not None:
+            allowed["message_id"] = message_id  # stored with the message: a copy sent later is recognised
         return allowed or None
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
@@ -289,6 +321,9 @@ class SafeRestInput(RestInput):
             sender = body.get("sender")
             if not isinstance(sender, str) or not SENDER_ID.match(sender):
                 return _error(400, UNREADABLE)
+            if self.config.max_waiting and self.waiting >= self.config.max_waiting:
+                # Full: a quick "try again in a moment" beats an answer that arrives after the widget gave up.
+                return _error(429, BUSY, **{"Retry-After": str(BUSY_RETRY_SECONDS)})
             message = body.get("message")
             if isinstance(message, str) and len(message) > MAX_MESSAGE_CHARS:
                 # The safety net on 2,000 characters takes a while: not on the loop every chat shares.
@@ -296,23 +331,42 @@ class SafeRestInput(RestInput):
             else:
                 text = clean_text(message)
             metadata = await self.metadata_for(body, sender)
-            collector = CollectingOutputChannel()
-            failures: list[str] = []
-            token = _failure.set(failures)
+            message_id = message_id_of(body.get("metadata"))
+
+            async def turn() -> Replies:
+                collector = CollectingOutputChannel()
+                failures: list[str] = []
+                token = _failure.set(failures)
+                try:
+                    await on_new_message(
+                        UserMessage(text, collector, sender, input_channel=CHANNEL_NAME, metadata=metadata)
+                    )
+                finally:
+                    _failure.reset(token)
+                if failures:
+                    raise TurnFailed(failures[0])
+                return collector.messages
+
+            stored = None
+            if message_id is not None and _is_retry(body):
+
+                async def stored() -> Replies | None:
+                    return await stored_replies(request, sender, message_id)
+
+            self.waiting += 1
             try:
-                await on_new_message(
-                    UserMessage(text, collector, sender, input_channel=CHANNEL_NAME, metadata=metadata)
-                )
+                replies = await self.replays.handle(sender, message_id, turn, stored)
             except asyncio.CancelledError:
                 logger.error("message for a conversation timed out")
+                return _error(503, UNAVAILABLE)
+            except TurnFailed as exc:
+                logger.error("message could not be handled: Rasa logged an error (%s)", exc)
                 return _error(503, UNAVAILABLE)
             except Exception as exc:  # noqa: BLE001 - any failure: the widget offers to send again
                 logger.error("message could not be handled: %s", type(exc).__name__)
                 return _error(503, UNAVAILABLE)
             finally:
-                _failure.reset(token)
-            if failures:
-                return _error(503, UNAVAILABLE)
-            return response.json(collector.messages)
+                self.waiting -= 1
+            return response.json(replies)
 
         return hook

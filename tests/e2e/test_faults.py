@@ -1,7 +1,8 @@
 """Faults in the middle of a pupil's conversation (issue 12): the pupil goes on and reaches the reveal with
 every earlier answer kept.
 
-- the Rasa server is killed (SIGKILL) and started again;
+- the Rasa server is killed (SIGKILL) and started again, also right after it stored an answer whose reply
+  the widget never got (the widget's copy of the message counts once);
 - the action server is restarted;
 - the database is locked by another writer for a few seconds (and, longer than Rasa waits, for 15 s);
 - the web server restarts while the widget is open: the widget keeps its conversation, shows its Dutch
@@ -112,6 +113,28 @@ def test_rasa_killed_and_started_again(faulty: servers.Stack) -> None:
     faulty.restart("rasa")
     replies = chat.send(payload(pending))  # the widget's retry sends the same answer again
     finish(config, chat, asked, pending, replies)
+
+
+def test_an_answer_sent_again_after_a_restart_counts_once(faulty: servers.Stack) -> None:
+    """The answer was stored but its reply never reached the widget (Rasa died): the widget's copy with the
+    same message id gets the same replies and is not taken as the answer to the next question."""
+    config = faulty.config
+    chat = Chat(config)
+    asked, pending = answer_some(chat, 3)
+    chat.metadata = {"message_id": "answer-4"}
+    first_try = chat.send(payload(pending))
+    following = Chat.question(first_try)
+    assert following is not None and following["question"] != pending, chat.pretty()
+    faulty.kill("rasa", signal.SIGKILL)  # nothing of this turn is left in memory
+    faulty.restart("rasa")
+    chat.metadata = {"message_id": "answer-4", "retry": True}
+    again = chat.send(payload(pending))
+    chat.metadata = {}
+    assert Chat.texts(again) == Chat.texts(first_try)
+    assert Chat.buttons(again) == Chat.buttons(first_try)
+    assert Chat.question(again) == following
+    assert following["question"] not in stored_answers(config, chat.sender)
+    finish(config, chat, asked, pending, again)
 
 
 def test_action_server_restarted(faulty: servers.Stack) -> None:

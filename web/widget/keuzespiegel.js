@@ -20,6 +20,8 @@
   window.__keuzespiegelLoaded = true;
 
   const REQUEST_TIMEOUT_MS = 15000;
+  // How often a message that got "busy" (429 with Retry-After) is sent again before the pupil sees an error.
+  const BUSY_RETRIES = 3;
   const DEMO_DELAY_MS = 700;
   const ID = /^[a-z][a-z0-9_-]{0,31}$/; // persona ids come from the server (personas/*.yml), never from here
   const DEFAULT_PRIMARY = "#0b5394";
@@ -873,55 +875,71 @@
     setBusy(true);
     scrollToBottom();
 
-    const body = { sender: state.sender, message: message, metadata: {} };
-    if (state.workshop) body.metadata.workshop = state.workshop;
-    if (state.demo) body.metadata.demo = true;
+    // One id per message, kept when it is sent again: the server then answers the copy without taking it
+    // as the answer to the next question (bot/plugins/replay.py).
+    opts.messageId = opts.messageId || newId();
     const sender = state.sender;
 
-    const controller = typeof AbortController === "function" ? new AbortController() : null;
-    const timer = setTimeout(() => {
-      if (controller) controller.abort();
-    }, REQUEST_TIMEOUT_MS);
+    function deliver(again, busyRetries) {
+      const body = { sender: sender, message: message, metadata: { message_id: opts.messageId } };
+      if (state.workshop) body.metadata.workshop = state.workshop;
+      if (state.demo) body.metadata.demo = true;
+      if (again) body.metadata.retry = true;
 
-    fetch(botUrl + "/webhooks/rest/webhook", {
-      method: "POST",
-      // The sender header lets a load balancer keep one pupil's messages on one Rasa server.
-      headers: { "Content-Type": "application/json", "X-Keuzespiegel-Sender": sender },
-      body: JSON.stringify(body),
-      signal: controller ? controller.signal : undefined,
-      credentials: "omit",
-    })
-      .then((response) => {
-        if (!response.ok) throw new Error("HTTP " + response.status);
-        return response.json();
+      const controller = typeof AbortController === "function" ? new AbortController() : null;
+      const timer = setTimeout(() => {
+        if (controller) controller.abort();
+      }, REQUEST_TIMEOUT_MS);
+
+      fetch(botUrl + "/webhooks/rest/webhook", {
+        method: "POST",
+        // The sender header lets a load balancer keep one pupil's messages on one Rasa server.
+        headers: { "Content-Type": "application/json", "X-Keuzespiegel-Sender": sender },
+        body: JSON.stringify(body),
+        signal: controller ? controller.signal : undefined,
+        credentials: "omit",
       })
-      .then((replies) => {
-        clearTimeout(timer);
-        if (sender !== state.sender) return; // restarted meanwhile
-        setBusy(false);
-        pending = null;
-        if (opts.typed !== undefined && input.value === opts.typed) input.value = "";
-        handleReplies(Array.isArray(replies) ? replies : []);
-      })
-      .catch(() => {
-        clearTimeout(timer);
-        if (sender !== state.sender) return;
-        setBusy(false);
-        // Undo: the message was not delivered. Remove its bubble, unlock the quick replies.
-        if (userItem) {
-          const i = state.items.indexOf(userItem);
-          if (i >= 0) state.items.splice(i, 1);
-          renderAll();
-        }
-        locked.forEach((item) => {
-          item.used = false;
-          item.chosen = null;
-          updateButtons(item);
+        .then((response) => {
+          const wait = Number(response.headers.get("Retry-After"));
+          if (response.status === 429 && busyRetries < BUSY_RETRIES && wait > 0 && wait <= 10) {
+            // The server is busy for a moment: send the same message again by itself, still "typing".
+            clearTimeout(timer);
+            setTimeout(() => {
+              if (sender === state.sender) deliver(again, busyRetries + 1);
+            }, wait * 1000);
+            return undefined;
+          }
+          if (!response.ok) throw new Error("HTTP " + response.status);
+          return response.json().then((replies) => {
+            clearTimeout(timer);
+            if (sender !== state.sender) return; // restarted meanwhile
+            setBusy(false);
+            pending = null;
+            if (opts.typed !== undefined && input.value === opts.typed) input.value = "";
+            handleReplies(Array.isArray(replies) ? replies : []);
+          });
+        })
+        .catch(() => {
+          clearTimeout(timer);
+          if (sender !== state.sender) return;
+          setBusy(false);
+          // Undo: the message was not delivered. Remove its bubble, unlock the quick replies.
+          if (userItem) {
+            const i = state.items.indexOf(userItem);
+            if (i >= 0) state.items.splice(i, 1);
+            renderAll();
+          }
+          locked.forEach((item) => {
+            item.used = false;
+            item.chosen = null;
+            updateButtons(item);
+          });
+          pending = { message: message, display: display, opts: Object.assign({}, opts, { retry: true }) };
+          saveState();
+          showError(true);
         });
-        pending = { message: message, display: display, opts: opts };
-        saveState();
-        showError(true);
-      });
+    }
+    deliver(Boolean(opts.retry), 0);
     saveState();
   }
 

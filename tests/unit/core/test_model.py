@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.core.content import DIMENSIONS, DONT_KNOW, get_personas, get_questionnaire
+from bot.core.content import DIMENSIONS, DONT_KNOW, PERSONA_ORDER, get_personas, get_questionnaire
 from bot.core.interpret import interpret, read_answer
 from bot.core.model import (
     FITS,
@@ -589,15 +589,25 @@ def test_too_few_real_answers_is_insufficient() -> None:
 
 @pytest.mark.parametrize("stage", STAGES)
 def test_every_outcome_is_reachable_in_every_stage(stage: str) -> None:
-    where = targets(P)
-    grid = enumerate_grid(
-        Q, stage, where, {j: list(range(len(q.options))) for j, q in enumerate(stage_table(Q, stage).questions)}
-    )
-    codes = set(grid.outcomes)
+    """A seeded sample of 2,000 answer sets meets every outcome (each shows up within the first 700 draws).
+
+    `make bench-model` counts all 11.2 million single-answer sets and commits the shares (docs/bench/model.md);
+    test_the_benchmark_enumeration_agrees_with_score_and_match keeps that count honest.
+    """
+    rng = random.Random(3)
+    questions = stage_table(Q, stage).questions
+    seen = set()
+    for _ in range(2000):
+        answers: dict[str, Any] = {"stage": stage}
+        for question in questions:
+            option = rng.choice(question.option_ids)
+            answers[question.id] = [option] if question.multi else option
+        result = match(score(answers, stage=stage))
+        seen.add((result.outcome, result.fit))
     for fit in ("good", "weak"):
-        for index in range(3):
-            assert code_of(fit, index) in codes, (stage, fit, where.ids[index])
-    assert code_of("diffusion", 0) in codes
+        for persona in PERSONA_ORDER:
+            assert (persona, fit) in seen, (stage, persona, fit)
+    assert ("diffusion", "diffusion") in seen
 
 
 # ------------------------------------------------------------------ gaming and single answers

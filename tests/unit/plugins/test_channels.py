@@ -402,3 +402,53 @@ def test_a_failure_inside_rasa_is_a_503_the_widget_can_retry(tmp_path: Path) -> 
                 assert answer == {"error": channels.UNAVAILABLE}
 
         serve(make_channel(tmp_path), handler, body)
+
+
+def test_a_message_sent_again_is_answered_once(tmp_path: Path) -> None:
+    """The widget sends a message again with the same id after a timeout: one turn, the same replies."""
+    seen: list[str] = []
+
+    async def slow(message: UserMessage) -> None:
+        seen.append(message.text)
+        await asyncio.sleep(0.3)
+        await echo(message)
+
+    async def body(url: str) -> None:
+        message = {"sender": "s1", "message": "hoi", "metadata": {"message_id": "m-1"}}
+        again = {**message, "metadata": {"message_id": "m-1", "retry": True}}
+        first, copy = await asyncio.gather(post(url, message), post(url, again))
+        assert first[0] == copy[0] == 200
+        assert first[1] == copy[1]
+        assert said(first[1])["metadata"] == {"message_id": "m-1"}  # the id is stored, the retry flag is not
+        # The client gave up before the answer; the copy it sends later gets the answer of that one turn.
+        try:
+            async with aiohttp.ClientSession() as session:
+                data = json.dumps({**message, "metadata": {"message_id": "m-2"}}).encode()
+                await session.post(url, data=data, timeout=aiohttp.ClientTimeout(total=0.05))
+        except asyncio.TimeoutError:
+            pass
+        status, answer, _ = await post(url, {**message, "metadata": {"message_id": "m-2", "retry": True}})
+        assert status == 200 and said(answer)["metadata"] == {"message_id": "m-2"}
+        assert seen == ["hoi", "hoi"]
+
+    serve(make_channel(tmp_path), slow, body)
+
+
+def test_a_full_server_answers_busy_at_once(tmp_path: Path) -> None:
+    async def slow(message: UserMessage) -> None:
+        await asyncio.sleep(0.5)
+        await echo(message)
+
+    async def body(url: str) -> None:
+        started = time.monotonic()
+        results = await asyncio.gather(*(post(url, {"sender": f"s{i}", "message": "hoi"}) for i in range(3)))
+        statuses = sorted(status for status, _, _ in results)
+        assert statuses == [200, 200, 429]
+        busy = next(r for r in results if r[0] == 429)
+        assert busy[1] == {"error": channels.BUSY}
+        assert busy[2]["Retry-After"] == str(channels.BUSY_RETRY_SECONDS)
+        assert time.monotonic() - started < 5
+        status, _, _ = await post(url, {"sender": "s9", "message": "hoi"})  # room again afterwards
+        assert status == 200
+
+    serve(make_channel(tmp_path, max_waiting=2), slow, body)

@@ -19,6 +19,7 @@ def env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
         "KEUZESPIEGEL_HOST",
         "KEUZESPIEGEL_CORS_ORIGINS",
         "KEUZESPIEGEL_WORKSHOP_CAP",
+        "KEUZESPIEGEL_MAX_WAITING",
         "KEUZESPIEGEL_TRUSTED_PROXIES",
         "KEUZESPIEGEL_RESULT_SECRET",
     ):
