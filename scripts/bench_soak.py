@@ -49,7 +49,8 @@ THINK = tuple(float(x) for x in os.environ.get("SOAK_THINK", "3-9").split("-", 1
 WARMUP = float(os.environ.get("SOAK_WARMUP", "120"))
 HOSTILE_SHARE = float(os.environ.get("SOAK_HOSTILE", "0.05"))
 WORKSHOPS = 4
-TIMEOUT = 30.0
+TIMEOUT = 15.0  # the widget's REQUEST_TIMEOUT_MS
+ATTEMPTS = 6  # a pupil sends a message this often at most (the widget's automatic and retry-button resends)
 TOKEN = "soak-advisor-token-" + uuid.uuid4().hex
 PORTS = {"RASA_PORT": "5905", "ACTIONS_PORT": "5955", "WEB_PORT": "8905"}
 
@@ -94,6 +95,8 @@ class Pupil:
     finished: bool = False
     persona: str | None = None
     problems: list[str] = field(default_factory=list)
+    waited: list[float] = field(default_factory=list)  # per answered message: first send -> reply, retries included
+    last_reply: str = ""
 
     def expected(self) -> str:
         questionnaire = get_questionnaire()
@@ -146,21 +149,27 @@ def reveal_of(replies: Any) -> dict[str, Any] | None:
     return None
 
 
-async def post(session: aiohttp.ClientSession, url: str, body: bytes, run: Run, kind: str) -> tuple[int, Any]:
+async def post(session: aiohttp.ClientSession, url: str, body: bytes, run: Run, kind: str) -> tuple[int, Any, float]:
+    """One request: its status (599: no answer within the widget's timeout), parsed body and Retry-After."""
     started = time.monotonic()
+    retry_after = 0.0
     try:
         async with session.post(
             url, data=body, headers={"Content-Type": "application/json"}, timeout=aiohttp.ClientTimeout(total=TIMEOUT)
         ) as response:
             raw = await response.read()
             status = response.status
+            try:
+                retry_after = float(response.headers.get("Retry-After", "0"))
+            except ValueError:
+                retry_after = 0.0
     except (aiohttp.ClientError, asyncio.TimeoutError):
         status, raw = 599, b""  # no answer at all: counted as a server error
     run.records.append(Record(started - run.started, kind, status, time.monotonic() - started))
     try:
-        return status, json.loads(raw) if raw else None
+        return status, json.loads(raw) if raw else None, retry_after
     except ValueError:
-        return status, None
+        return status, None, retry_after
 
 
 async def pupil_loop(index: int, config: settings.Settings, codes: list[str], run: Run, end: float) -> None:
@@ -171,8 +180,27 @@ async def pupil_loop(index: int, config: settings.Settings, codes: list[str], ru
     async with aiohttp.ClientSession(connector=connector) as session:
 
         async def say(pupil: Pupil, text: str, kind: str = "valid") -> tuple[int, Any]:
-            body = {"sender": pupil.sender, "message": text, "metadata": {"workshop": pupil.workshop}}
-            return await post(session, url, json.dumps(body).encode(), run, kind)
+            """Send as the widget does: one message id; after "busy" (429) wait Retry-After and send again by
+            itself; after an error or no answer within 15 s the pupil presses "Opnieuw proberen"."""
+            metadata: dict[str, Any] = {"workshop": pupil.workshop, "message_id": uuid.uuid4().hex}
+            first = time.monotonic()
+            status, replies = 0, None
+            for _attempt in range(ATTEMPTS):
+                body = {"sender": pupil.sender, "message": text, "metadata": metadata}
+                status, replies, retry_after = await post(session, url, json.dumps(body).encode(), run, kind)
+                if status == 200 or kind != "valid":
+                    break
+                if status == 429 and retry_after:
+                    await asyncio.sleep(retry_after)
+                else:
+                    metadata = {**metadata, "retry": True}
+                    await asyncio.sleep(rng.uniform(*THINK))
+            if status == 200 and kind == "valid":
+                pupil.waited.append(time.monotonic() - first)
+                pupil.last_reply = " | ".join(
+                    str(r.get("text"))[:80] for r in (replies or []) if isinstance(r, dict) and r.get("text")
+                )
+            return status, replies
 
         async def hostile(pupil: Pupil) -> None:
             if rng.random() < 0.5:
@@ -198,7 +226,7 @@ async def pupil_loop(index: int, config: settings.Settings, codes: list[str], ru
                     break
                 question = question_of(replies)
                 if question is None:
-                    pupil.problems.append("a reply with neither a question nor the reveal")
+                    pupil.problems.append(f"a reply with neither a question nor the reveal: {pupil.last_reply!r}")
                     break
                 if question in pupil.given:
                     pupil.problems.append(f"{question} asked again after it was answered")
@@ -316,6 +344,8 @@ def report(
     hostile_status = Counter(r.status for r in hostile)
     hostile_kinds = Counter(r.kind.split(":", 1)[1] for r in hostile)
     latencies = [r.seconds for r in valid if r.status == 200]
+    busy = sum(r.status == 429 for r in valid)
+    waited = [w for p in run.pupils for w in p.waited]
     rasa = [(t, m["rasa"]) for t, m in run.memory]
     warm = next((m for t, m in rasa if t >= WARMUP), rasa[-1][1])
     end_rss = rasa[-1][1]
@@ -342,7 +372,10 @@ def report(
         f"{CONVERSATIONS} simulated pupils chat at the same time for {SECONDS / 60:.0f} minutes, each from its own "
         f"loopback address, answering by button after {THINK[0]:g}-{THINK[1]:g} s of thinking and starting a new "
         f"conversation after each reveal, spread over {WORKSHOPS} workshops. {HOSTILE_SHARE * 100:.0f}% of the "
-        "requests are hostile (table below). The advisor's dashboard polls every workshop's summary every 5 s.",
+        "requests are hostile (table below). The advisor's dashboard polls every workshop's summary every 5 s. "
+        "Each pupil sends like the widget: one id per message, a wait of Retry-After and the same message again "
+        f'after "busy", and after an error or no answer within {TIMEOUT:g} s the retry button (the same message, '
+        f"marked as sent again) after a think time; {ATTEMPTS} tries at most.",
         "",
         f"**Result: {'PASS' if passed else 'FAIL'}**",
         "",
@@ -358,6 +391,11 @@ def report(
         f"| throughput | {len(valid) / SECONDS:.1f} valid messages/s, {len(run.records) / SECONDS:.1f} requests/s |",
         f"| reply time of valid messages: median / p95 / p99 / max | {statistics.median(latencies):.2f} / "
         f"{percentile(latencies, 0.95):.2f} / {percentile(latencies, 0.99):.2f} / {max(latencies):.2f} s |",
+        f'| "busy" answers (429 with Retry-After; the client sends the message again, as the widget does) | '
+        f"{busy:,} ({busy / max(1, len(valid)) * 100:.1f}% of valid requests) |",
+        f"| time to the answer as the pupil sees it (busy waits and resends included): median / p95 / p99 / max | "
+        f"{statistics.median(waited):.2f} / {percentile(waited, 0.95):.2f} / {percentile(waited, 0.99):.2f} / "
+        f"{max(waited):.2f} s |",
         f"| hostile requests | {len(hostile):,} ({total_share * 100:.1f}% of chat requests); answers: "
         f"{dict(sorted(hostile_status.items()))} |",
         f"| dashboard summaries | {len(dashboard):,}, statuses {dict(Counter(r.status for r in dashboard))}, "

@@ -452,3 +452,23 @@ def test_a_full_server_answers_busy_at_once(tmp_path: Path) -> None:
         assert status == 200
 
     serve(make_channel(tmp_path, max_waiting=2), slow, body)
+
+
+def test_the_queue_is_full_by_count_or_by_a_crowd_of_old_messages() -> None:
+    clock = Clock()
+    queue = channels.Queue(limit=10, clock=clock)
+    tickets = [queue.enter() for _ in range(channels.SLOW_CROWD)]
+    clock.now += channels.MAX_QUEUE_SECONDS + 1
+    assert queue.full(), "the oldest messages have waited too long"
+    queue.leave(tickets[0])
+    assert not queue.full(), "fewer than a crowd are old: one slow message does not shut the door"
+    queue.enter()
+    assert not queue.full()
+    fresh = [queue.enter() for _ in range(5)]
+    assert len(queue) == 9 and not queue.full()
+    queue.enter()
+    assert queue.full(), "the count limit"
+    for ticket in [*tickets[1:], *fresh]:
+        queue.leave(ticket)
+    assert not queue.full()
+    assert not channels.Queue(limit=0, clock=clock).full()
