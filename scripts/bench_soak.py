@@ -416,6 +416,13 @@ def report(
         *[f"| {kind} | {count} |" for kind, count in sorted(hostile_kinds.items())],
         "",
     ]
+    silent = [r for r in valid if r.status >= 500]
+    if silent:
+        lines += [
+            "Valid messages with a 5xx or no answer within the widget's timeout, by second of the run: "
+            + ", ".join(f"{r.at:.0f} s ({r.status})" for r in silent[:20]),
+            "",
+        ]
     if lost:
         lines += ["Conversations that lost something (first 10):", ""]
         lines += [f"- `{p.sender}`: {'; '.join(problems)}" for p, problems in lost[:10]]
