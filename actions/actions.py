@@ -4,9 +4,7 @@ and turn the result into Rasa events and messages.
 
 from __future__ import annotations
 
-from typing import Any
-
-from rasa_sdk import Action, FormValidationAction, Tracker, ValidationAction
+from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import ActionExecutionRejected, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
@@ -292,31 +290,3 @@ class ActionAfterReveal(Action):
         response = "utter_after_reveal_help_again" if last == "utter_after_reveal_help" else "utter_after_reveal_help"
         dispatcher.utter_message(response=response, buttons=after_reveal_buttons())
         return [SlotSet("pause", None)]
-
-
-class ValidateSlotMappings(ValidationAction):
-    """Reads the workshop code and the demo flag from the message metadata the web widget sends."""
-
-    def name(self) -> str:
-        return "action_validate_slot_mappings"
-
-    @staticmethod
-    def _metadata(tracker: Tracker) -> dict[str, Any]:
-        metadata = (tracker.latest_message or {}).get("metadata") or {}
-        return metadata if isinstance(metadata, dict) else {}
-
-    async def extract_workshop(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        code = self._metadata(tracker).get("workshop")
-        if isinstance(code, str) and code and code != tracker.get_slot("workshop"):
-            return {"workshop": code}
-        return {}
-
-    async def extract_demo(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        first_message = sum(1 for event in tracker.events if event.get("event") == "user") <= 1
-        if first_message and self._metadata(tracker).get("demo") is True and not tracker.get_slot("demo"):
-            return {"demo": True}  # only a conversation's first message can make it a demo (issue 12, row 2)
-        return {}

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import time
+import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Callable, Mapping
@@ -10,6 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.settings import Settings
+
+# As the widget (BUSY_RETRIES in web/widget/keuzespiegel.js).
+BUSY_RETRIES = 3
 
 Answer = str | Callable[[dict[str, Any], list[dict[str, Any]]], str]
 
@@ -24,16 +29,25 @@ class Chat:
     transcript: list[tuple[str, list[dict[str, Any]]]] = field(default_factory=list)
 
     def send(self, text: str, timeout: float = 60) -> list[dict[str, Any]]:
+        """Send like the widget: after "busy" or the rate limit (429 with Retry-After) wait and send again."""
         body: dict[str, Any] = {"sender": self.sender, "message": text}
         if self.metadata:
             body["metadata"] = self.metadata
-        request = urllib.request.Request(
-            f"{self.config.rasa_url}/webhooks/rest/webhook",
-            data=json.dumps(body).encode(),
-            headers={"Content-Type": "application/json"},
-        )
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            replies = json.loads(response.read().decode())
+        for attempt in range(BUSY_RETRIES + 1):
+            request = urllib.request.Request(
+                f"{self.config.rasa_url}/webhooks/rest/webhook",
+                data=json.dumps(body).encode(),
+                headers={"Content-Type": "application/json"},
+            )
+            try:
+                with urllib.request.urlopen(request, timeout=timeout) as response:
+                    replies = json.loads(response.read().decode())
+                break
+            except urllib.error.HTTPError as error:
+                wait = float(error.headers.get("Retry-After") or 0)
+                if error.code != 429 or not 0 < wait <= 10 or attempt == BUSY_RETRIES:
+                    raise
+                time.sleep(wait)
         self.transcript.append((text, replies))
         return replies
 

@@ -24,7 +24,6 @@ from actions.actions import (
     ActionSafety,
     ActionStartOver,
     ValidateQuestionnaireForm,
-    ValidateSlotMappings,
 )
 from bot import ROOT
 from bot.core import turn
@@ -444,19 +443,3 @@ def test_resume_after_a_stop_keeps_the_answers() -> None:
         "pause": None,
         "follow_up": None,
     }
-
-
-def test_demo_is_accepted_only_on_the_first_message() -> None:
-    tracker = make_tracker(empty_slots(), "ik zit in 5 havo", metadata={"demo": True})
-    tracker.events.insert(0, {"event": "user", "text": "hoi", "parse_data": {}})
-    events, _ = run(ValidateSlotMappings(), tracker)
-    assert "demo" not in slot_events(events)
-
-
-def test_workshop_code_and_demo_flag_come_from_metadata_only() -> None:
-    tracker = make_tracker(empty_slots(), "hoi", intent="greet", metadata={"workshop": "K7M3QD", "demo": True})
-    events, _ = run(ValidateSlotMappings(), tracker)
-    assert slot_events(events) == {"workshop": "K7M3QD", "demo": True}
-    tracker = make_tracker(empty_slots(), '/inform{"workshop":"X"}', entities=[{"entity": "workshop", "value": "X"}])
-    events, _ = run(ValidateSlotMappings(), tracker)
-    assert slot_events(events) == {}

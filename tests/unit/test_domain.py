@@ -61,8 +61,9 @@ def test_every_question_has_a_slot_an_ask_action_and_a_place_in_the_form() -> No
 
 
 def test_scores_and_persona_can_only_be_set_by_actions() -> None:
-    for slot in ("exploration", "commitment", "reconsideration", "persona", "fit", "chat_state", "workshop", "demo"):
+    for slot in ("exploration", "commitment", "reconsideration", "persona", "fit", "chat_state"):
         assert DOMAIN["slots"][slot]["mappings"] == [{"type": "custom"}], slot
+    # workshop and demo come from the checked metadata only: tests/unit/plugins/test_nlu_metadata.py
 
 
 def test_safety_and_empty_messages_never_fill_an_answer() -> None:
