@@ -321,6 +321,8 @@ def write(results: list[dict], meta: dict[str, Any]) -> None:
         "|---|---|",
         *checks(results),
     ]
+    for name, error in meta.get("failures", {}).items():
+        lines += ["", f"**{name} could not be measured:** `{error}`"]
     for scenario in dict.fromkeys(r["scenario"] for r in results):
         lines += [
             "",
@@ -356,6 +358,7 @@ def main(argv: list[str] | None = None) -> int:
         ensure_moodbot(args.fresh_moodbot)
     started = time.monotonic()
     results: list[dict] = []
+    failures: dict[str, str] = {}
     warmup = Scenario("warm-up", 4, "0", 10)
     with tempfile.TemporaryDirectory(prefix="ks-load-") as tmp:
         work = Path(tmp)
@@ -370,17 +373,21 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 setup = cluster_target(data_dir, int(name.split(", ")[1][0]))
             print(f"bench-load: starting {name}...", flush=True)
-            with setup as target:
-                run_locust(target, warmup, work, record=False)
-                for scenario in scenarios(args.quick, args.seconds):
-                    result = run_locust(target, scenario, work)
-                    results.append(result)
-                    print(
-                        f"bench-load: {name}, {scenario.name}: {result['msgs_per_s']} msgs/s, p50 {result['p50_ms']} "
-                        f"p95 {result['p95_ms']} p99 {result['p99_ms']} ms, errors {result['errors']}, "
-                        f"busy {result['busy']}",
-                        flush=True,
-                    )
+            try:
+                with setup as target:
+                    run_locust(target, warmup, work, record=False)
+                    for scenario in scenarios(args.quick, args.seconds):
+                        result = run_locust(target, scenario, work)
+                        results.append(result)
+                        print(
+                            f"bench-load: {name}, {scenario.name}: {result['msgs_per_s']} msgs/s, "
+                            f"p50 {result['p50_ms']} p95 {result['p95_ms']} p99 {result['p99_ms']} ms, "
+                            f"errors {result['errors']}, busy {result['busy']}",
+                            flush=True,
+                        )
+            except Exception as exc:  # noqa: BLE001 - the other setups still run; the report names the failure
+                failures[name] = f"{type(exc).__name__}: {exc}"
+                print(f"bench-load: {name} failed: {failures[name]}", flush=True)
     import locust
 
     meta = {
@@ -391,6 +398,7 @@ def main(argv: list[str] | None = None) -> int:
         "minutes": (time.monotonic() - started) / 60,
         "quick": args.quick,
         "seconds": args.seconds,
+        "failures": failures,
     }
     if not args.no_write:
         write(results, meta)
