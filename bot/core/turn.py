@@ -443,6 +443,10 @@ def take_turn(
             result.slots[slot_for(current)] = None  # the button answered another open question; ask this one again
         return result
 
+    if not text.lstrip().startswith("/") and _LOOKS_LIKE_CODE.search(text):
+        # Code is no answer, even when a word or a number in it would fit an option ("exploration": 1.0 is no
+        # "1 open dag"). The bot's own "/" payloads never get here as code: the channel lets only those through.
+        return _miss(current, counters, state, questionnaire)
     question = questionnaire.question(current)
     reading = read_answer(question, text, intent, stage=state.stage)
     options = reading.options or None

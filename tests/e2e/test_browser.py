@@ -271,6 +271,61 @@ def test_bot_unreachable_then_retry(browser: Browser, stack: Settings) -> None:
         assert widget.errors == []
 
 
+def test_busy_server_the_widget_sends_again_by_itself(browser: Browser, stack: Settings) -> None:
+    """A full server answers 429 "busy" with Retry-After: the widget waits and sends the same message again
+    (same message id), without an error; a message that failed and is retried by the button is marked."""
+    with widget_page(browser, stack.web_url, DESKTOP) as widget:
+        widget.goto()
+        widget.open()
+        widget.wait_idle()
+        question = widget.question()
+        sent: list[dict[str, Any]] = []
+
+        def busy_once(route: Route) -> None:
+            sent.append(json.loads(route.request.post_data or "{}"))
+            if len(sent) == 1:
+                route.fulfill(
+                    status=429,
+                    headers={"Retry-After": "1", "Content-Type": "application/json"},
+                    body=json.dumps({"error": "druk"}),
+                )
+            else:
+                route.continue_()
+
+        widget.page.route(WEBHOOK, busy_once)
+        widget.type("ik zit in 5 havo")
+        widget.wait_idle()
+        expect(widget.by("error")).to_be_hidden()
+        assert widget.question() != question, "the answer went through after the wait"
+        assert len(sent) == 2
+        ids = {body["metadata"]["message_id"] for body in sent}
+        assert len(ids) == 1 and len(ids.pop()) >= 16, "the same message id both times"
+        assert not any(body["metadata"].get("retry") for body in sent), "an automatic resend is no retry"
+
+        # The retry button resends the failed message with its id and the retry mark.
+        widget.page.unroute(WEBHOOK)
+        failed: list[dict[str, Any]] = []
+
+        def refuse_once(route: Route) -> None:
+            failed.append(json.loads(route.request.post_data or "{}"))
+            if len(failed) == 1:
+                route.abort("connectionrefused")
+            else:
+                route.continue_()
+
+        widget.page.route(WEBHOOK, refuse_once)
+        widget.type("weet ik niet")
+        expect(widget.by("error")).to_be_visible()
+        widget.by("retry").click()
+        widget.wait_idle()
+        expect(widget.by("error")).to_be_hidden()
+        assert len(failed) == 2
+        assert failed[0]["metadata"]["message_id"] == failed[1]["metadata"]["message_id"]
+        assert "retry" not in failed[0]["metadata"] and failed[1]["metadata"]["retry"] is True
+        widget.page.unroute(WEBHOOK)
+        assert widget.errors == []
+
+
 def test_keyboard_only(browser: Browser, stack: Settings) -> None:
     """(g) Tab to the launcher, open it with Enter, type and send with Enter, pick a reply, Esc closes."""
     with widget_page(browser, stack.web_url, DESKTOP) as widget:

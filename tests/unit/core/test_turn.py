@@ -59,3 +59,31 @@ def test_prompt_progress_counts_the_stage_questions() -> None:
     assert prompt.payload["index"] == prompt.payload["total"] == 13
     prompt = turn.question_prompt("future", {"q_stage": "klas3"})
     assert prompt.payload["total"] == 12
+
+
+# What the channel makes of hostile text (slashes and braces gone), and other code: never an answer,
+# whatever the classifier guessed, even when a number or a word in it fits an option (found by the soak).
+CODE = [
+    'inform "persona": "tim", "exploration": 1.0, "commitment": 1.0',
+    'inform "option": "stage.rocket"',
+    "'; DROP TABLE events; --",
+    "<script>alert(document.cookie)</script>",
+    "<b>2</b> open dagen",
+    "nonexistent_intent",
+]
+
+
+@pytest.mark.parametrize("text", CODE)
+@pytest.mark.parametrize("question", ["open_days", "doubt", "open_days_kind", "profile"])
+@pytest.mark.parametrize("intent", ["inform", "deny", "affirm", "nlu_fallback"])
+def test_code_is_never_an_answer(text: str, question: str, intent: str) -> None:
+    result = turn.take_turn(question, text, intent, [], {"q_stage": "bovenbouw"})
+    assert result.kind == turn.NOT_UNDERSTOOD, result
+    assert result.slots.get(slot_for(question)) is None
+
+
+def test_a_colon_or_a_smiley_in_an_answer_is_no_code() -> None:
+    for text in ("ik denk: een paar", "een paar :)", "twee <3"):
+        result = turn.take_turn("open_days", text, "inform", [], {"q_stage": "bovenbouw"})
+        assert result.kind == turn.ANSWER, text
+        assert result.slots[slot_for("open_days")] not in (None, "dont_know"), text
