@@ -274,6 +274,9 @@ def _install_noticer() -> None:
 
 
 def _error(status: int, message: str, **headers: str) -> HTTPResponse:
+    if headers:
+        # The widget runs on the school's site, another origin: it may only read headers it is allowed to.
+        headers["Access-Control-Expose-Headers"] = ", ".join(headers)
     return response.json({"error": message}, status=status, headers=headers or None)
 
 

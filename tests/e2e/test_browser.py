@@ -286,7 +286,12 @@ def test_busy_server_the_widget_sends_again_by_itself(browser: Browser, stack: S
             if len(sent) == 1:
                 route.fulfill(
                     status=429,
-                    headers={"Retry-After": "1", "Content-Type": "application/json"},
+                    headers={
+                        "Retry-After": "1",
+                        "Content-Type": "application/json",
+                        "Access-Control-Allow-Origin": route.request.headers.get("origin", "*"),
+                        "Access-Control-Expose-Headers": "Retry-After",
+                    },
                     body=json.dumps({"error": "druk"}),
                 )
             else:

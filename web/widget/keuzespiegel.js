@@ -900,7 +900,8 @@
         credentials: "omit",
       })
         .then((response) => {
-          const wait = Number(response.headers.get("Retry-After"));
+          // Retry-After is readable across origins because the channel exposes it; 3 s if a proxy hid it.
+          const wait = Number(response.headers.get("Retry-After")) || 3;
           if (response.status === 429 && busyRetries < BUSY_RETRIES && wait > 0 && wait <= 10) {
             // The server is busy for a moment: send the same message again by itself, still "typing".
             clearTimeout(timer);

@@ -447,6 +447,7 @@ def test_a_full_server_answers_busy_at_once(tmp_path: Path) -> None:
         busy = next(r for r in results if r[0] == 429)
         assert busy[1] == {"error": channels.BUSY}
         assert busy[2]["Retry-After"] == str(channels.BUSY_RETRY_SECONDS)
+        assert busy[2]["Access-Control-Expose-Headers"] == "Retry-After", "the widget on another origin reads it"
         assert time.monotonic() - started < 5
         status, _, _ = await post(url, {"sender": "s9", "message": "hoi"})  # room again afterwards
         assert status == 200
