@@ -10,10 +10,9 @@ from pathlib import Path
 import pytest
 
 from bot import ROOT, settings
-
-# E2E_PORT_OFFSET lets two test runs share a machine without port clashes.
 from bot.cli import servers
 
+# E2E_PORT_OFFSET lets two test runs share a machine without port clashes.
 _OFFSET = int(os.environ.get("E2E_PORT_OFFSET", "0"))
 TEST_ENV = {
     "RASA_PORT": str(5105 + _OFFSET),
@@ -31,6 +30,32 @@ TEST_ENV = {
 }
 
 
+@contextmanager
+def environment(values: dict[str, str]) -> Iterator[None]:
+    """These environment variables for the block, then the ones from before (unset ones unset again)."""
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+@contextmanager
+def running_stack(env: dict[str, str], log_dir: Path) -> Iterator[servers.Stack]:
+    """The three servers with these settings (trained first if there is no model yet)."""
+    with environment(env):
+        config = settings.load()
+        if not any((ROOT / "models").glob("*.tar.gz")):
+            servers.train(config)
+        with servers.running(config, log_dir=log_dir) as started:
+            yield started
+
+
 @pytest.fixture(scope="session")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("keuzespiegel-e2e")
@@ -39,21 +64,8 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def stack(data_dir: Path) -> Iterator[settings.Settings]:
     """Action server, Rasa server and web server, running for the whole session."""
-    saved = {key: os.environ.get(key) for key in [*TEST_ENV, "KEUZESPIEGEL_DATA_DIR"]}
-    os.environ.update(TEST_ENV)
-    os.environ["KEUZESPIEGEL_DATA_DIR"] = str(data_dir)
-    config = settings.load()
-    if not any((ROOT / "models").glob("*.tar.gz")):
-        servers.train(config)
-    try:
-        with servers.running(config, log_dir=data_dir / "logs"):
-            yield config
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    with running_stack({**TEST_ENV, "KEUZESPIEGEL_DATA_DIR": str(data_dir)}, data_dir / "logs") as started:
+        yield started.config
 
 
 @contextmanager
@@ -71,17 +83,5 @@ def own_stack(data_dir: Path, port_offset: int, **env: str) -> Iterator[servers.
         "KEUZESPIEGEL_DATA_DIR": str(data_dir),
         **env,
     }
-    saved = {key: os.environ.get(key) for key in overrides}
-    os.environ.update(overrides)
-    try:
-        config = settings.load()
-        if not any((ROOT / "models").glob("*.tar.gz")):
-            servers.train(config)
-        with servers.running(config, log_dir=data_dir / "logs") as running_stack:
-            yield running_stack
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    with running_stack(overrides, data_dir / "logs") as started:
+        yield started
