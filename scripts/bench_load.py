@@ -214,6 +214,11 @@ def run_locust(target: Target, scenario: Scenario, work: Path, record: bool = Tr
     answered = next((r for r in rows if r["Name"] == "/webhooks/rest/webhook"), total)
     busy = next((r for r in rows if r["Name"].startswith("busy")), None)
     count = int(answered["Request Count"])
+    failures_csv = prefix.parent / f"{prefix.name}_failures.csv"
+    why: dict[str, int] = {}
+    if failures_csv.exists():
+        for row in csv.DictReader(failures_csv.open()):
+            why[row["Error"][:80]] = why.get(row["Error"][:80], 0) + int(row["Occurrences"])
     return {
         "target": target.name,
         "scenario": scenario.name,
@@ -222,6 +227,7 @@ def run_locust(target: Target, scenario: Scenario, work: Path, record: bool = Tr
         "messages": count,
         "errors": int(total["Failure Count"]),
         "busy": int(busy["Request Count"]) if busy else 0,
+        "error_kinds": why,
         "msgs_per_s": round(float(answered["Requests/s"]), 2),
         "p50_ms": float(answered["50%"]) if count else None,
         "p95_ms": float(answered["95%"]) if count else None,
@@ -340,6 +346,9 @@ def write(results: list[dict], meta: dict[str, Any]) -> None:
                 f"{_fmt_ms(r['p50_ms'])} | {_fmt_ms(r['p95_ms'])} | {_fmt_ms(r['p99_ms'])} | {r['errors']} | "
                 f"{r.get('busy', 0)} | {_usage(r['processes'])} |"
             )
+        kinds = {r["target"]: r.get("error_kinds") for r in results if r["scenario"] == scenario}
+        for target, why in ((t, w) for t, w in kinds.items() if w):
+            lines.append(f"\nErrors of {target}: " + ", ".join(f"{n} x `{e}`" for e, n in why.items()))
     OUT_MD.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"bench-load: wrote {OUT_MD.relative_to(ROOT)} and {OUT_JSON.relative_to(ROOT)}")
 

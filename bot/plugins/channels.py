@@ -11,7 +11,7 @@ Same URL as Rasa's own REST channel (POST /webhooks/rest/webhook). In order, for
 5. the metadata keeps a workshop code only if the workshop exists, is open and has room
    (bot.workshops.registry.Gate), and `demo: true`;
 6. when this process already has KEUZESPIEGEL_MAX_WAITING messages on its hands, or its oldest ones have
-   waited more than 3 s (`Queue`), the answer is a quick 429 "busy" with Retry-After instead of a reply that
+   waited more than 5 s (`Queue`), the answer is a quick 429 "busy" with Retry-After instead of a reply that
    comes after the widget has given up;
 7. a message the widget sends again (same `metadata.message_id`) is handled once (bot/plugins/replay.py);
 8. if Rasa fails on the message (database or action server away), the answer is 503 with a Dutch
@@ -201,7 +201,7 @@ def client_address(request: Request, trusted_proxies: int) -> str:
 # ---- a bounded queue ------------------------------------------------------------------------------------
 
 # A message older than this in the queue means the server is behind: new messages are told "busy".
-MAX_QUEUE_SECONDS = 3.0
+MAX_QUEUE_SECONDS = 5.0
 # ... once at least this many messages have waited that long (one slow message alone is no crowd).
 SLOW_CROWD = 4
 
