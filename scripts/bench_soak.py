@@ -48,7 +48,7 @@ SECONDS = float(os.environ.get("SOAK_SECONDS", "600"))
 CONVERSATIONS = int(os.environ.get("SOAK_CONVERSATIONS", "200"))
 # A pupil reads the bot's turn (25-40 words and 3-6 buttons: 8-15 s at the 150-200 words a minute of a
 # 14-year-old) and then taps. 8-20 s is that pace; SOAK_THINK=3-9 is a class tapping without reading, which
-# at 200 pupils asks about twice what one Rasa process on 2 cores answers (docs/bench/soak-overload.md).
+# at 200 pupils asks about twice what one Rasa process on 2 cores answers (README, "More pupils at once").
 THINK = tuple(float(x) for x in os.environ.get("SOAK_THINK", "8-20").split("-", 1))
 WARMUP = float(os.environ.get("SOAK_WARMUP", "120"))
 HOSTILE_SHARE = float(os.environ.get("SOAK_HOSTILE", "0.05"))
