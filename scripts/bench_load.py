@@ -170,9 +170,12 @@ class Sampler:
         while not self.stop_event.wait(1.0):
             for name, proc in self.procs.items():
                 self.peak[name] = max(self.peak[name], _rss(proc))
+                if proc.is_running():
+                    self.last_cpu[name] = _cpu_seconds(proc)  # for a process (locust) that is gone at the end
 
     def start(self) -> None:
         self.cpu0 = {name: _cpu_seconds(proc) for name, proc in self.procs.items()}
+        self.last_cpu = dict(self.cpu0)
         self.t0 = time.monotonic()
         self.thread.start()
 
@@ -182,7 +185,8 @@ class Sampler:
         self.thread.join()
         result = {}
         for name, proc in self.procs.items():
-            cpu = (_cpu_seconds(proc) - self.cpu0[name]) / wall
+            now = _cpu_seconds(proc) if proc.is_running() else self.last_cpu[name]
+            cpu = (max(now, self.last_cpu[name]) - self.cpu0[name]) / wall
             result[name] = {"cpu": round(cpu, 3), "rss_mb": round(max(self.peak[name], _rss(proc)) / 2**20)}
         return result
 
