@@ -512,7 +512,10 @@ def test_workshop_code_from_the_page_url(browser: Browser, stack: Settings) -> N
         widget.page.goto(stack.web_url + "/")  # another page of the school site, without the code
         widget.type("klas 3")
         widget.wait_idle()
-        assert [b["metadata"] for b in bodies] == [{"workshop": "AB12CD"}] * 2
+        assert [b["metadata"]["workshop"] for b in bodies] == ["AB12CD"] * 2
+        ids = [b["metadata"].pop("message_id") for b in bodies]
+        assert len(set(ids)) == 2, "every message its own id"
+        assert [b["metadata"] for b in bodies] == [{"workshop": "AB12CD"}] * 2, "nothing else in the metadata"
 
 
 # ---------- issue 14 (first screen, keeping the result, "Herken je jezelf?"), issue 10 item 6 (multi-select) ----------
