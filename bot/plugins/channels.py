@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import functools
 import itertools
 import json
 import logging
@@ -380,7 +381,7 @@ class SafeRestInput(RestInput):
             else:
                 text = clean_text(message)
             metadata = await self.metadata_for(body, sender)
-            message_id = message_id_of(body.get("metadata"))
+            message_id = (metadata or {}).get("message_id")  # checked by metadata_for
 
             async def turn() -> Replies:
                 collector = CollectingOutputChannel()
@@ -396,12 +397,9 @@ class SafeRestInput(RestInput):
                     raise TurnFailed(failures[0])
                 return collector.messages
 
-            stored = None
-            if message_id is not None and _is_retry(body):
-
-                async def stored() -> Replies | None:
-                    return await stored_replies(request, sender, message_id)
-
+            # Only a copy the widget marks as sent again is looked up in the conversation store.
+            retried = message_id is not None and _is_retry(body)
+            stored = functools.partial(stored_replies, request, sender, message_id) if retried else None
             ticket = self.queue.enter()
             try:
                 replies = await self.replays.handle(sender, message_id, turn, stored)
