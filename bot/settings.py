@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -31,8 +32,8 @@ class ConfigError(SystemExit):
     """A setting has a value the bot cannot run with; the message says which and why."""
 
 
-def _int(name: str, default: int, minimum: int | None = None) -> int:
-    value = os.environ.get(name, "").strip()
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int | None = None) -> int:
+    value = env.get(name, "").strip()
     if not value:
         return default
     try:
@@ -164,14 +165,18 @@ def check_result_secret(secret: str | None) -> str | None:
     return secret
 
 
-def load() -> Settings:
-    """Read the settings from the environment, with defaults that work on a fresh clone."""
-    data_dir = Path(os.environ.get("KEUZESPIEGEL_DATA_DIR", str(ROOT / "var"))).resolve()
-    web_port = _int("WEB_PORT", 8000)
-    host = os.environ.get("KEUZESPIEGEL_HOST", "localhost")
-    db_url = os.environ.get("KEUZESPIEGEL_DB_URL", "").strip() or f"sqlite:///{data_dir / 'keuzespiegel.db'}"
-    public_url = _public_url(os.environ.get("KEUZESPIEGEL_PUBLIC_URL", ""))
-    origins_env = os.environ.get("KEUZESPIEGEL_CORS_ORIGINS", "").strip()
+def load(environ: Mapping[str, str] | None = None) -> Settings:
+    """Read the settings from the environment (or from `environ`), with defaults that work on a fresh clone.
+
+    Passing `environ` lets a caller load settings for a server set of its own without changing the process's
+    environment, which other threads may be reading at the same time (the end-to-end tests start several)."""
+    env = os.environ if environ is None else environ
+    data_dir = Path(env.get("KEUZESPIEGEL_DATA_DIR", str(ROOT / "var"))).resolve()
+    web_port = _int(env, "WEB_PORT", 8000)
+    host = env.get("KEUZESPIEGEL_HOST", "localhost")
+    db_url = env.get("KEUZESPIEGEL_DB_URL", "").strip() or f"sqlite:///{data_dir / 'keuzespiegel.db'}"
+    public_url = _public_url(env.get("KEUZESPIEGEL_PUBLIC_URL", ""))
+    origins_env = env.get("KEUZESPIEGEL_CORS_ORIGINS", "").strip()
     if origins_env:
         origins = tuple(o.strip() for o in origins_env.split(",") if o.strip())
     else:
@@ -179,29 +184,29 @@ def load() -> Settings:
         if public_url:
             parts = urlsplit(public_url)
             origins = (*origins, f"{parts.scheme}://{parts.netloc}")
-    token = check_token(os.environ.get("KEUZESPIEGEL_ADVISOR_TOKEN", "").strip() or None)
+    token = check_token(env.get("KEUZESPIEGEL_ADVISOR_TOKEN", "").strip() or None)
     return Settings(
-        rasa_port=_int("RASA_PORT", 5005),
-        actions_port=_int("ACTIONS_PORT", 5055),
+        rasa_port=_int(env, "RASA_PORT", 5005),
+        actions_port=_int(env, "ACTIONS_PORT", 5055),
         web_port=web_port,
         host=host,
         db_url=db_url,
-        retention_days=_int("KEUZESPIEGEL_RETENTION_DAYS", 30, minimum=1),
+        retention_days=_int(env, "KEUZESPIEGEL_RETENTION_DAYS", 30, minimum=1),
         cors_origins=origins,
         advisor_token=token,
         data_dir=data_dir,
-        actions_host=os.environ.get("KEUZESPIEGEL_ACTIONS_HOST", "").strip() or "127.0.0.1",
+        actions_host=env.get("KEUZESPIEGEL_ACTIONS_HOST", "").strip() or "127.0.0.1",
         public_url=public_url,
         rate_limit=parse_rate(
             "KEUZESPIEGEL_RATE_LIMIT",
-            os.environ.get("KEUZESPIEGEL_RATE_LIMIT", "120/10"),
-            os.environ.get("KEUZESPIEGEL_RATE_BURST", ""),
+            env.get("KEUZESPIEGEL_RATE_LIMIT", "120/10"),
+            env.get("KEUZESPIEGEL_RATE_BURST", ""),
         ),
-        trusted_proxies=_int("KEUZESPIEGEL_TRUSTED_PROXIES", 0, minimum=0),
-        workshop_cap=_int("KEUZESPIEGEL_WORKSHOP_CAP", 60, minimum=1),
-        max_waiting=_int("KEUZESPIEGEL_MAX_WAITING", 60, minimum=0),
-        purge_interval_s=_int("KEUZESPIEGEL_PURGE_INTERVAL", 3600, minimum=1),
-        result_secret=check_result_secret(os.environ.get("KEUZESPIEGEL_RESULT_SECRET", "").strip() or None),
+        trusted_proxies=_int(env, "KEUZESPIEGEL_TRUSTED_PROXIES", 0, minimum=0),
+        workshop_cap=_int(env, "KEUZESPIEGEL_WORKSHOP_CAP", 60, minimum=1),
+        max_waiting=_int(env, "KEUZESPIEGEL_MAX_WAITING", 60, minimum=0),
+        purge_interval_s=_int(env, "KEUZESPIEGEL_PURGE_INTERVAL", 3600, minimum=1),
+        result_secret=check_result_secret(env.get("KEUZESPIEGEL_RESULT_SECRET", "").strip() or None),
     )
 
 
@@ -232,17 +237,18 @@ class ClusterSettings:
 
 def load_cluster() -> ClusterSettings:
     """Cluster settings from the environment; ports default next to the ones of `make run`."""
-    rasa_servers = _int("KEUZESPIEGEL_RASA_SERVERS", 2)
-    action_servers = _int("KEUZESPIEGEL_ACTION_SERVERS", 2)
+    env = os.environ
+    rasa_servers = _int(env, "KEUZESPIEGEL_RASA_SERVERS", 2)
+    action_servers = _int(env, "KEUZESPIEGEL_ACTION_SERVERS", 2)
     if not 1 <= rasa_servers <= 16 or not 1 <= action_servers <= 16:
         raise SystemExit("KEUZESPIEGEL_RASA_SERVERS and KEUZESPIEGEL_ACTION_SERVERS must be between 1 and 16")
     return ClusterSettings(
         rasa_servers=rasa_servers,
         action_servers=action_servers,
-        rasa_base_port=_int("KEUZESPIEGEL_RASA_BASE_PORT", 5010),
-        actions_base_port=_int("KEUZESPIEGEL_ACTIONS_BASE_PORT", 5060),
-        postgres_port=_int("KEUZESPIEGEL_POSTGRES_PORT", 5433),
-        redis_port=_int("KEUZESPIEGEL_REDIS_PORT", 6380),
+        rasa_base_port=_int(env, "KEUZESPIEGEL_RASA_BASE_PORT", 5010),
+        actions_base_port=_int(env, "KEUZESPIEGEL_ACTIONS_BASE_PORT", 5060),
+        postgres_port=_int(env, "KEUZESPIEGEL_POSTGRES_PORT", 5433),
+        redis_port=_int(env, "KEUZESPIEGEL_REDIS_PORT", 6380),
     )
 
 

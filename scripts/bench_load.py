@@ -9,11 +9,12 @@ In one run, on this machine, against the same simulated pupils (benchmarks/load/
   Redis lock store, nginx, the web server).
 
 Scenarios per target: one user back to back, 30 users back to back (the most one setup can do), and 30, 100 and
-300 pupils with 3-8 s think time. Reported: p50/p95/p99 per message, errors, messages per second, and CPU
+300 pupils with 3-8 s think time; the cluster also 50, 70, 150 and 200 pupils, to find its capacity at p95 <= 1 s
+with one and with two Rasa servers. Reported: p50/p95/p99 per message, errors, messages per second, and CPU
 (share of one core, averaged over the scenario) and peak memory per process, including locust itself.
 
 Usage: .venv/bin/python scripts/bench_load.py [--quick] [--fresh-moodbot] [--targets ...] [--no-write]
-Heavy and long (about 30 minutes): run it under `flock /tmp/ks-heavy.lock`.
+Heavy and long (about 35 minutes): run it under `flock /tmp/ks-heavy.lock`.
 """
 
 from __future__ import annotations
@@ -61,18 +62,40 @@ class Scenario:
     seconds: int  # measured time, after all users have started
 
 
-def scenarios(quick: bool, seconds: int = 60) -> list[Scenario]:
-    """`seconds` is the measured time of each pupil scenario; the back-to-back ones take half of it."""
+# The pupil counts every setup gets, and the extra steps the cluster gets so that its capacity at p95 <= 1 s
+# (the most messages a second it answers with p95 at most 1 s and no errors) can be read off with one and with
+# two Rasa servers.
+PUPILS = (30, 100, 300)
+CAPACITY_STEPS = (50, 70, 150, 200)
+CAPACITY_P95_MS = 1000.0
+
+
+def scenarios(quick: bool, seconds: int = 60, capacity: bool = False) -> list[Scenario]:
+    """`seconds` is the measured time of each pupil scenario; the back-to-back ones take half of it.
+    `capacity` adds the cluster's extra pupil counts."""
     if quick:
         return [Scenario("1 user, back to back", 1, "0", 10), Scenario("30 pupils", 30, "3,8", 15)]
     short = max(15, seconds // 2)
+    counts = sorted({*PUPILS, *(CAPACITY_STEPS if capacity else ())})
     return [
         Scenario("1 user, back to back", 1, "0", short),
         Scenario("30 users, back to back", 30, "0", short),
-        Scenario("30 pupils", 30, "3,8", seconds),
-        Scenario("100 pupils", 100, "3,8", seconds),
-        Scenario("300 pupils", 300, "3,8", seconds),
+        *(Scenario(f"{n} pupils", n, "3,8", seconds) for n in counts),
     ]
+
+
+def capacity(results: list[dict], target: str) -> dict | None:
+    """The pupil scenario of `target` with the most messages a second at p95 <= 1 s and no errors."""
+    within = [
+        r
+        for r in results
+        if r["target"] == target
+        and r["think"] != "0"
+        and r["errors"] == 0
+        and r["p95_ms"] is not None
+        and r["p95_ms"] <= CAPACITY_P95_MS
+    ]
+    return max(within, key=lambda r: r["msgs_per_s"], default=None)
 
 
 @dataclasses.dataclass
@@ -286,6 +309,16 @@ def checks(results: list[dict]) -> list[str]:
             class30["p95_ms"] <= 300,
             f"a class of 30 on `make run`: p95 at most 300 ms ({_fmt_ms(class30['p95_ms'])} ms)",
         )
+    cap1, cap2 = capacity(results, "cluster, 1 Rasa"), capacity(results, "cluster, 2 Rasa")
+    if cap1 and cap2:
+        factor = cap2["msgs_per_s"] / cap1["msgs_per_s"]
+        line(
+            factor >= 1.6,
+            "capacity at p95 at most 1 s (the most messages a second answered with p95 at most 1 s and no errors): "
+            f"two Rasa servers at least 1.6x one ({factor:.2f}x: {cap2['msgs_per_s']:.1f} msgs/s at "
+            f"{cap2['scenario']}, p95 {_fmt_ms(cap2['p95_ms'])} ms, against {cap1['msgs_per_s']:.1f} msgs/s at "
+            f"{cap1['scenario']}, p95 {_fmt_ms(cap1['p95_ms'])} ms)",
+        )
     for scenario in ("30 users, back to back", "300 pupils"):
         one, two = _find(results, "cluster, 1 Rasa", scenario), _find(results, "cluster, 2 Rasa", scenario)
         if one and two and one["msgs_per_s"]:
@@ -389,7 +422,7 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 with setup as target:
                     run_locust(target, warmup, work, record=False)
-                    for scenario in scenarios(args.quick, args.seconds):
+                    for scenario in scenarios(args.quick, args.seconds, capacity=name.startswith("cluster")):
                         result = run_locust(target, scenario, work)
                         results.append(result)
                         print(

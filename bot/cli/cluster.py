@@ -175,7 +175,6 @@ class Cluster(servers.Stack):
     """The running cluster; stops in reverse start order, PostgreSQL with a fast shutdown."""
 
     cluster: settings.ClusterSettings = field(kw_only=True)
-    extra_env: dict[str, str] = field(default_factory=dict)
     stop_signals: dict[str, int] = field(default_factory=dict)
 
     @property

@@ -37,9 +37,18 @@ REDACTED = b"[keuzespiegel: line removed, it may have held a pupil's message]\n"
 def child_env(config: Settings) -> dict[str, str]:
     """Environment for every process we start: telemetry off, settings passed on (the package is installed).
 
-    The parent's own environment is copied first, so PATH, HOME and the like reach the child; the settings are
-    then written out from `config`, so a child reads exactly what this process was given."""
+    The parent's own environment is copied first, so PATH, HOME and the like reach the child; every setting is
+    then written out from `config`, so a child reads exactly what this process was given, whatever the parent's
+    environment says."""
     env = dict(os.environ)
+    for name, secret in (
+        ("KEUZESPIEGEL_ADVISOR_TOKEN", config.advisor_token),
+        ("KEUZESPIEGEL_RESULT_SECRET", config.result_secret),
+    ):
+        if secret:
+            env[name] = secret
+        else:
+            env.pop(name, None)
     env.update(
         {
             "RASA_TELEMETRY_ENABLED": "false",
@@ -175,23 +184,43 @@ class Spec:
 
 @dataclass
 class Stack:
-    """The running processes, in start order."""
+    """The running processes, in start order.
+
+    `extra_env` is added to every process's environment (after the settings from `config`)."""
 
     config: Settings
     log_dir: Path
     procs: dict[str, subprocess.Popen] = field(default_factory=dict)
     specs: dict[str, Spec] = field(default_factory=dict)
+    extra_env: dict[str, str] = field(default_factory=dict)
 
-    def start(self, name: str, cmd: list[str], health: str, timeout: float, env: dict[str, str] | None = None) -> None:
+    def start(
+        self,
+        name: str,
+        cmd: list[str],
+        health: str,
+        timeout: float,
+        env: dict[str, str] | None = None,
+        wait: bool = True,
+    ) -> None:
+        """Start a process; with wait=False, return at once and call `wait_ready(name)` later, so that several
+        processes can start at the same time (each mostly waits on one core)."""
         self.specs[name] = Spec(cmd, health, timeout, dict(env or {}))
-        self._launch(name)
+        self._spawn(name)
+        if wait:
+            self.wait_ready(name)
 
-    def _launch(self, name: str) -> None:
+    def wait_ready(self, name: str) -> None:
+        """Wait until the process answers on its health address; fail early if it died."""
+        spec = self.specs[name]
+        wait_for(spec.health, spec.timeout, self.procs[name])
+
+    def _spawn(self, name: str) -> None:
         spec = self.specs[name]
         proc = subprocess.Popen(
             spec.cmd,
             cwd=ROOT,
-            env={**child_env(self.config), **spec.env},
+            env={**child_env(self.config), **self.extra_env, **spec.env},
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
@@ -201,7 +230,6 @@ class Stack:
         assert proc.stdout is not None
         threading.Thread(target=pump, args=(proc.stdout, log), name=f"log-{name}", daemon=True).start()
         self.procs[name] = proc
-        wait_for(spec.health, spec.timeout, proc)
 
     def first_exited(self) -> str | None:
         """Name of a process that has exited, if any."""
@@ -221,10 +249,15 @@ class Stack:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
 
-    def restart(self, name: str, sig: int = signal.SIGTERM) -> None:
-        """Stop one process with `sig` and start it again with the same command; waits until it is healthy."""
-        self.kill(name, sig)
-        self._launch(name)
+    def restart(self, *names: str, sig: int = signal.SIGTERM) -> None:
+        """Stop these processes with `sig` and start them again with the same commands, all at the same time;
+        waits until every one is healthy."""
+        for name in names:
+            self.kill(name, sig)
+        for name in names:
+            self._spawn(name)
+        for name in names:
+            self.wait_ready(name)
 
     def stop(self) -> None:
         for proc in reversed(list(self.procs.values())):
@@ -244,14 +277,21 @@ class Stack:
 
 @contextmanager
 def running(
-    config: Settings, web: bool = True, rasa: bool = True, log_dir: Path | None = None, models: Path | None = None
+    config: Settings,
+    web: bool = True,
+    rasa: bool = True,
+    log_dir: Path | None = None,
+    models: Path | None = None,
+    extra_env: dict[str, str] | None = None,
 ) -> Iterator[Stack]:
-    """Start the action server, then Rasa (REST channel, SQL tracker store), then the web server.
+    """Start the action server, Rasa (REST channel, SQL tracker store) and the web server at the same time, and
+    yield once all of them answer.
 
     Rasa listens on KEUZESPIEGEL_HOST, the action server on KEUZESPIEGEL_ACTIONS_HOST (127.0.0.1 by default).
     `models` is the model directory (default models/); benchmarks pass another one to compare trainings.
+    `extra_env` reaches every process (the tests start server sets with settings of their own this way).
     """
-    stack = Stack(config, log_dir or config.log_dir)
+    stack = Stack(config, log_dir or config.log_dir, extra_env=dict(extra_env or {}))
     try:
         stack.start(
             "actions",
@@ -259,6 +299,7 @@ def running(
             f"http://{config.actions_host}:{config.actions_port}/health",
             timeout=90,
             env=actions_env(config),
+            wait=False,
         )
         if rasa:
             stack.start(
@@ -281,6 +322,7 @@ def running(
                 f"{config.rasa_url}/webhooks/rest/",
                 timeout=240,
                 env=rasa_env(config),
+                wait=False,
             )
         if web:
             stack.start(
@@ -288,7 +330,10 @@ def running(
                 [sys.executable, "-m", "bot.server.app"],
                 f"{config.web_url}/healthz",
                 timeout=60,
+                wait=False,
             )
+        for name in stack.specs:
+            stack.wait_ready(name)
         yield stack
     finally:
         stack.stop()

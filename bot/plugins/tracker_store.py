@@ -8,6 +8,11 @@ conversations are overwritten on disk (secure_delete), so a purge really removes
 
 from __future__ import annotations
 
+import json
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -16,7 +21,9 @@ from jsonschema import ValidationError, validators
 from rasa.core.actions import action
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.constants import DOCS_BASE_URL
-from rasa.shared.core.events import Event
+from rasa.shared.core.events import Event, SessionStarted
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from rasa.shared.utils.common import all_subclasses
 
 from bot import settings
@@ -34,8 +41,34 @@ def sqlite_pragmas(dbapi_connection: Any, connection_record: Any = None) -> None
         cursor.close()
 
 
+# How many conversations a Rasa process keeps in memory between turns, and for how long after their last turn.
+KEPT_TRACKERS = 200
+KEPT_SECONDS = 5 * 60
+
+
+@dataclass
+class _Kept:
+    """A conversation this process loaded or stored: the tracker, the database id of its last stored event,
+    how many of its events are stored, and whether a turn has it now (lent)."""
+
+    tracker: DialogueStateTracker
+    last_id: int
+    stored: int
+    lent: bool
+    used: float
+
+
 class ConfiguredSQLTrackerStore(SQLTrackerStore):
-    """SQLTrackerStore whose address comes from the environment, not from endpoints.yml."""
+    """SQLTrackerStore whose address comes from the environment, not from endpoints.yml, and that keeps the
+    conversations of the last minutes in memory.
+
+    Rasa rebuilds a conversation from all its stored events at every turn and counts them again before it
+    saves: 35 ms of a turn, growing through the conversation (docs/bench/profile.md). Here a turn gets the
+    tracker the previous turn left, when the database's newest event of that pupil is still the one this
+    process stored (one indexed query), and a save writes the new events without counting. Another Rasa
+    server answering one of the pupil's messages (the cluster), a purge, a failed turn or a new session all
+    change that check or drop the entry, and the conversation is read from the database as before.
+    """
 
     def __init__(self, domain: Any = None, host: str | None = None, event_broker: Any = None, **kwargs: Any):
         # Rasa builds the tracker store from endpoints.yml and cannot hand it our settings: this is an entry point.
@@ -48,6 +81,81 @@ class ConfiguredSQLTrackerStore(SQLTrackerStore):
             sa.event.listen(self.engine, "connect", sqlite_pragmas)
             with self.engine.connect() as connection:
                 connection.exec_driver_sql("PRAGMA journal_mode = WAL")
+        self._kept: OrderedDict[str, _Kept] = OrderedDict()
+        self._clock: Callable[[], float] = time.monotonic
+
+    def _last_id(self, connection: sa.engine.Connection | sa.orm.Session, sender_id: str) -> int | None:
+        """The id of the newest stored event of this conversation (the sender_id column is indexed)."""
+        table = self.SQLEvent.__table__
+        return connection.execute(sa.select(sa.func.max(table.c.id)).where(table.c.sender_id == sender_id)).scalar()
+
+    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
+        with self.engine.connect() as connection:
+            last_id = self._last_id(connection, sender_id)
+        kept = self._kept.get(sender_id)
+        if kept is not None and not kept.lent and kept.last_id == last_id and len(kept.tracker.events) == kept.stored:
+            kept.lent, kept.used = True, self._clock()
+            self._kept.move_to_end(sender_id)
+            return kept.tracker
+        tracker = await super().retrieve(sender_id)
+        if tracker is None or last_id is None:
+            self._kept.pop(sender_id, None)
+            return tracker
+        # Read after `last_id`: if a write came in between, the next save finds a newer id and counts instead.
+        self._keep(sender_id, tracker, last_id, lent=True)
+        return tracker
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        await self.stream_events(tracker)
+        sender_id = tracker.sender_id
+        kept = self._kept.pop(sender_id, None)
+        if kept is not None and kept.tracker is tracker:
+            with self.engine.begin() as connection:
+                if self._last_id(connection, sender_id) == kept.last_id:
+                    new_events = list(tracker.events)[kept.stored :]
+                    self._insert(connection, sender_id, new_events)
+                    last_id = self._last_id(connection, sender_id)
+                    self._after_save(tracker, new_events, last_id)
+                    return
+        # A tracker this process did not hand out, or the database changed under it: count, as Rasa does.
+        with self.session_scope() as session:
+            new_events = list(self._additional_events(session, tracker))
+            self._insert(session, sender_id, new_events)
+            last_id = self._last_id(session, sender_id)
+            session.commit()
+        self._after_save(tracker, new_events, last_id)
+
+    def _after_save(self, tracker: DialogueStateTracker, new_events: list[Event], last_id: int | None) -> None:
+        if last_id is not None and not any(isinstance(event, SessionStarted) for event in new_events):
+            # A new session: Rasa's next retrieve starts at it, so this tracker (with the old one) is dropped.
+            self._keep(tracker.sender_id, tracker, last_id, lent=False)
+
+    def _insert(self, connection: sa.engine.Connection | sa.orm.Session, sender_id: str, events: list[Event]) -> None:
+        """One INSERT for the rows Rasa's own save writes (same columns, same values, same JSON)."""
+        if events:
+            connection.execute(self.SQLEvent.__table__.insert(), [self._row(sender_id, e) for e in events])
+
+    @staticmethod
+    def _row(sender_id: str, event: Event) -> dict[str, Any]:
+        data = event.as_dict()
+        return {
+            "sender_id": sender_id,
+            "type_name": event.type_name,
+            "timestamp": data.get("timestamp"),
+            "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+            "action_name": data.get("name"),
+            "data": json.dumps(data),
+        }
+
+    def _keep(self, sender_id: str, tracker: DialogueStateTracker, last_id: int, lent: bool) -> None:
+        now = self._clock()
+        self._kept[sender_id] = _Kept(tracker, last_id, len(tracker.events), lent, now)
+        self._kept.move_to_end(sender_id)
+        while self._kept:
+            oldest = next(iter(self._kept.values()))
+            if len(self._kept) <= KEPT_TRACKERS and now - oldest.used <= KEPT_SECONDS:
+                break
+            self._kept.popitem(last=False)
 
 
 # A measured fix for the largest cost of a turn inside Rasa 3.6 (docs/bench/profile.md). Rasa checks every answer

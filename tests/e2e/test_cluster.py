@@ -15,6 +15,7 @@ import threading
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,7 @@ from bot.cli import servers
 from bot.core.content import get_personas
 from bot.core.turn import button_payload as payload_for
 from tests.e2e.chat import Chat, button_payload
-from tests.e2e.conftest import TEST_ENV
+from tests.e2e.conftest import TEST_ENV, ServerSets, ensure_model, server_set
 
 pytestmark = pytest.mark.e2e
 
@@ -45,14 +46,16 @@ class Running:
     rasa_urls: list[str]  # the Rasa servers themselves, behind nginx
 
 
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[Running]:
-    # PostgreSQL runs as the `postgres` user when the tests run as root: its directory must be reachable.
+@server_set("cluster")
+@contextmanager
+def cluster_servers(directory: Path) -> Iterator[Running]:
+    """Starts with the session's other server sets (conftest.ServerSets); `directory` is not used, since
+    PostgreSQL runs as the `postgres` user when the tests run as root and its directory must be reachable."""
     state = Path(tempfile.mkdtemp(prefix="keuzespiegel-cluster-e2e-"))
     state.chmod(0o755)
     web_port = 8305 + _OFFSET
     config = dataclasses.replace(
-        settings.load(),
+        settings.load({**os.environ, **TEST_ENV}),
         rasa_port=5305 + _OFFSET,
         actions_port=5355 + _OFFSET,
         web_port=web_port,
@@ -71,8 +74,7 @@ def cluster() -> Iterator[Running]:
         postgres_port=5440 + _OFFSET,
         redis_port=6390 + _OFFSET,
     )
-    if not any((ROOT / "models").glob("*.tar.gz")):
-        servers.train(config)
+    ensure_model(config)
     env = {
         "KEUZESPIEGEL_ADVISOR_TOKEN": TOKEN,
         "KEUZESPIEGEL_RETENTION_DAYS": "30",
@@ -87,6 +89,11 @@ def cluster() -> Iterator[Running]:
         if (state / "logs").exists():
             shutil.copytree(state / "logs", ARTIFACTS)
         shutil.rmtree(state, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def cluster(server_sets: ServerSets) -> Running:
+    return server_sets.get("cluster")
 
 
 def post(url: str, sender: str, text: str, metadata: dict[str, Any] | None = None) -> tuple[list[dict], dict]:

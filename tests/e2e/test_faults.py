@@ -19,7 +19,9 @@ import sqlite3
 import threading
 import time
 import urllib.error
-from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,7 +34,7 @@ from bot.plugins import channels
 from bot.settings import Settings
 from tests.e2e.browser_support import DESKTOP, first, launch, widget_page
 from tests.e2e.chat import Chat
-from tests.e2e.conftest import own_stack
+from tests.e2e.conftest import ServerSets, own_stack, server_set
 
 pytestmark = pytest.mark.e2e
 
@@ -40,10 +42,14 @@ ERROR_TEXT = "Het lukt nu even niet om de chatbot te bereiken. Probeer het zo no
 PERSONA = "tim"
 
 
+@server_set("faulty")
+def faulty_servers(directory: Path) -> AbstractContextManager[servers.Stack]:
+    return own_stack(directory, 400)
+
+
 @pytest.fixture(scope="module")
-def faulty(tmp_path_factory: pytest.TempPathFactory) -> Iterator[servers.Stack]:
-    with own_stack(tmp_path_factory.mktemp("keuzespiegel-faults"), 400) as stack:
-        yield stack
+def faulty(server_sets: ServerSets) -> servers.Stack:
+    return server_sets.get("faulty")
 
 
 def chosen() -> dict[str, str]:
@@ -103,38 +109,65 @@ def all_questions() -> list[str]:
     return [q.id for q in get_questionnaire().questions_for(chosen()["stage"])]
 
 
-def test_rasa_killed_and_started_again(faulty: servers.Stack) -> None:
+@dataclass
+class KilledRasa:
+    """Two conversations across one SIGKILL and restart of Rasa (a restart takes about 30 s, so they share it).
+
+    `waiting`: four answers given, the fifth sent while Rasa is down (it fails), replies to the widget's retry.
+    `lost_reply`: the fourth answer stored, Rasa killed before the widget got the replies; `first_try` is what
+    Rasa answered, `again` what the widget's copy of that message (same message id) got after the restart."""
+
+    waiting: Chat
+    waiting_asked: list[str]
+    waiting_pending: str
+    waiting_replies: list[dict[str, Any]]
+    lost_reply: Chat
+    lost_asked: list[str]
+    lost_pending: str
+    first_try: list[dict[str, Any]]
+    again: list[dict[str, Any]]
+
+
+@pytest.fixture(scope="module")
+def killed_rasa(faulty: servers.Stack) -> KilledRasa:
     config = faulty.config
-    chat = Chat(config)
-    asked, pending = answer_some(chat, 4)
-    faulty.kill("rasa", signal.SIGKILL)
+    waiting = Chat(config)
+    waiting_asked, waiting_pending = answer_some(waiting, 4)
+    lost_reply = Chat(config)
+    lost_asked, lost_pending = answer_some(lost_reply, 3)
+    lost_reply.metadata = {"message_id": "answer-4"}
+    first_try = lost_reply.send(payload(lost_pending))
+
+    faulty.kill("rasa", signal.SIGKILL)  # nothing of the last turn is left in memory
     with pytest.raises((urllib.error.URLError, ConnectionError, OSError)):
-        chat.send(payload(pending), timeout=10)
+        waiting.send(payload(waiting_pending), timeout=10)
     faulty.restart("rasa")
-    replies = chat.send(payload(pending))  # the widget's retry sends the same answer again
-    finish(config, chat, asked, pending, replies)
+
+    waiting_replies = waiting.send(payload(waiting_pending))  # the widget's retry sends the same answer again
+    lost_reply.metadata = {"message_id": "answer-4", "retry": True}
+    again = lost_reply.send(payload(lost_pending))
+    lost_reply.metadata = {}
+    return KilledRasa(
+        waiting, waiting_asked, waiting_pending, waiting_replies, lost_reply, lost_asked, lost_pending, first_try, again
+    )
 
 
-def test_an_answer_sent_again_after_a_restart_counts_once(faulty: servers.Stack) -> None:
+def test_rasa_killed_and_started_again(faulty: servers.Stack, killed_rasa: KilledRasa) -> None:
+    k = killed_rasa
+    finish(faulty.config, k.waiting, k.waiting_asked, k.waiting_pending, k.waiting_replies)
+
+
+def test_an_answer_sent_again_after_a_restart_counts_once(faulty: servers.Stack, killed_rasa: KilledRasa) -> None:
     """The answer was stored but its reply never reached the widget (Rasa died): the widget's copy with the
     same message id gets the same replies and is not taken as the answer to the next question."""
-    config = faulty.config
-    chat = Chat(config)
-    asked, pending = answer_some(chat, 3)
-    chat.metadata = {"message_id": "answer-4"}
-    first_try = chat.send(payload(pending))
-    following = Chat.question(first_try)
-    assert following is not None and following["question"] != pending, chat.pretty()
-    faulty.kill("rasa", signal.SIGKILL)  # nothing of this turn is left in memory
-    faulty.restart("rasa")
-    chat.metadata = {"message_id": "answer-4", "retry": True}
-    again = chat.send(payload(pending))
-    chat.metadata = {}
-    assert Chat.texts(again) == Chat.texts(first_try)
-    assert Chat.buttons(again) == Chat.buttons(first_try)
-    assert Chat.question(again) == following
-    assert following["question"] not in stored_answers(config, chat.sender)
-    finish(config, chat, asked, pending, again)
+    k = killed_rasa
+    following = Chat.question(k.first_try)
+    assert following is not None and following["question"] != k.lost_pending, k.lost_reply.pretty()
+    assert Chat.texts(k.again) == Chat.texts(k.first_try)
+    assert Chat.buttons(k.again) == Chat.buttons(k.first_try)
+    assert Chat.question(k.again) == following
+    assert following["question"] not in stored_answers(faulty.config, k.lost_reply.sender)
+    finish(faulty.config, k.lost_reply, k.lost_asked, k.lost_pending, k.again)
 
 
 def test_action_server_restarted(faulty: servers.Stack) -> None:
@@ -222,8 +255,7 @@ def test_web_server_restart_with_the_widget_open(faulty: servers.Stack) -> None:
                 expect(widget.by("retry")).to_be_visible()
                 assert len(widget.user_messages()) == before, "an undelivered answer must not look sent"
 
-                faulty.restart("web")
-                faulty.restart("rasa")
+                faulty.restart("web", "rasa")
                 widget.by("retry").click()
                 widget.wait_idle()
                 expect(widget.by("error")).to_be_hidden()

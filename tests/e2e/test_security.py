@@ -16,8 +16,8 @@ import sys
 import time
 import urllib.parse
 import uuid
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,7 @@ from bot.core.content import get_personas
 from bot.plugins import channels
 from bot.server import dashboard
 from tests.e2e.chat import Chat
-from tests.e2e.conftest import TEST_ENV, own_stack
+from tests.e2e.conftest import TEST_ENV, ServerSets, own_stack, server_set
 
 pytestmark = pytest.mark.e2e
 
@@ -42,19 +42,22 @@ SAFETY_WORDS = ("0800-0432", "113")
 MARKER = "zqxmarker" + uuid.uuid4().hex[:10]
 
 
-@pytest.fixture(scope="module")
-def secure(tmp_path_factory: pytest.TempPathFactory) -> Iterator[servers.Stack]:
-    data_dir = tmp_path_factory.mktemp("keuzespiegel-security")
-    with own_stack(
-        data_dir,
+@server_set("secure")
+def secure_servers(directory: Path) -> AbstractContextManager[servers.Stack]:
+    return own_stack(
+        directory,
         300,
         KEUZESPIEGEL_RATE_LIMIT="60/10",
         KEUZESPIEGEL_RATE_BURST="30",
         KEUZESPIEGEL_WORKSHOP_CAP=str(CAP),
         KEUZESPIEGEL_PUBLIC_URL=PUBLIC,
         KEUZESPIEGEL_PURGE_INTERVAL="2",
-    ) as stack:
-        yield stack
+    )
+
+
+@pytest.fixture(scope="module")
+def secure(server_sets: ServerSets) -> servers.Stack:
+    return server_sets.get("secure")
 
 
 @dataclass
@@ -365,7 +368,11 @@ def test_rate_limit_per_client(secure: servers.Stack) -> None:
     with ThreadPoolExecutor(max_workers=16) as pool:
         answers = list(pool.map(flood, range(150)))
     elapsed = time.monotonic() - started
-    blocked = send(config, "flooder-valid", "hoi", source="127.0.0.66")
+    # Real messages from the flooding address, all at once: the bucket refills one message per 1/6 s, so a
+    # single message sent after the flood could find a fresh token on a slow machine; twenty cannot.
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        real = pool.map(lambda i: send(config, f"flooder-{i}", "hoi", source="127.0.0.66"), range(20))
+        after = [answer.status for answer in real]
     pupil = send(config, "pupil-elsewhere", "hoi", source="127.0.0.67")
     statuses = [a.status for a in answers]
     assert set(statuses) <= {400, 429}
@@ -376,7 +383,7 @@ def test_rate_limit_per_client(secure: servers.Stack) -> None:
     limited = next(a for a in answers if a.status == 429)
     assert limited.body == {"error": channels.RATE_LIMITED}
     assert int(limited.headers["retry-after"]) >= 1
-    assert blocked.status == 429, "the flooding address is still limited"
+    assert set(after) <= {200, 429} and after.count(429) >= 10, f"the flooding address is still limited: {after}"
     assert pupil.status == 200, "another address is not"
 
 

@@ -119,3 +119,23 @@ def test_child_env_passes_every_setting_on(env: pytest.MonkeyPatch) -> None:
         if key.startswith("KEUZESPIEGEL_") or key in ("RASA_PORT", "WEB_PORT", "ACTIONS_PORT"):
             env.setenv(key, value)
     assert settings.load() == config
+
+
+def test_settings_from_a_given_environment_leave_the_process_alone(env: pytest.MonkeyPatch) -> None:
+    """The e2e suite loads the settings of several server sets at once, in threads: none may change os.environ."""
+    env.setenv("WEB_PORT", "8000")
+    given = {"WEB_PORT": "8123", "KEUZESPIEGEL_ADVISOR_TOKEN": "t" * 30, "KEUZESPIEGEL_WORKSHOP_CAP": "9"}
+    config = settings.load(given)
+    assert (config.web_port, config.advisor_token, config.workshop_cap) == (8123, "t" * 30, 9)
+    assert settings.load().web_port == 8000 and settings.load().advisor_token is None
+    with pytest.raises(SystemExit, match="WEB_PORT"):
+        settings.load({"WEB_PORT": "acht"})
+
+
+def test_child_env_takes_the_secrets_from_the_settings_not_the_parent(env: pytest.MonkeyPatch) -> None:
+    env.setenv("KEUZESPIEGEL_ADVISOR_TOKEN", "p" * 30)
+    env.setenv("KEUZESPIEGEL_RESULT_SECRET", "r" * 30)
+    without = servers.child_env(settings.load({}))
+    assert "KEUZESPIEGEL_ADVISOR_TOKEN" not in without and "KEUZESPIEGEL_RESULT_SECRET" not in without
+    own = servers.child_env(settings.load({"KEUZESPIEGEL_ADVISOR_TOKEN": "o" * 30}))
+    assert own["KEUZESPIEGEL_ADVISOR_TOKEN"] == "o" * 30
