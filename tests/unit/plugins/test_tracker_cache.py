@@ -101,6 +101,7 @@ def test_rows_are_the_ones_rasa_writes(db_url: str, tmp_path: Path) -> None:
         tracker = run(store.retrieve("p1"))
         turn(tracker, "weet ik niet", "q_profile", "dont_know")
         run(store.save(tracker))
+
     def without_time(table: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
         return [(*row[:4], {k: v for k, v in json.loads(row[4]).items() if k != "timestamp"}) for row in table]
 
