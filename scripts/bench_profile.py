@@ -81,8 +81,9 @@ def instrument() -> None:
     """Wrap the Rasa methods that make up a turn with timers (class level, so every instance is timed)."""
     from rasa.core.actions.action import RemoteAction
     from rasa.core.processor import MessageProcessor
-    from rasa.core.tracker_store import SQLTrackerStore
     from rasa.utils.endpoints import EndpointConfig
+
+    from bot.plugins.tracker_store import ConfiguredSQLTrackerStore
 
     def timed_async(cls: type, name: str, key: str | None = None) -> None:
         original = getattr(cls, name)
@@ -112,8 +113,9 @@ def instrument() -> None:
     timed_async(MessageProcessor, "parse_message", "NLU")
     timed_sync(MessageProcessor, "_predict_next_with_tracker", "policies")
     timed_async(RemoteAction, "run")
-    timed_async(SQLTrackerStore, "retrieve", "tracker store: load")
-    timed_async(SQLTrackerStore, "save", "tracker store: save")
+    # The project's store (endpoints.yml): its retrieve and save, with the memory of recent conversations.
+    timed_async(ConfiguredSQLTrackerStore, "retrieve", "tracker store: load")
+    timed_async(ConfiguredSQLTrackerStore, "save", "tracker store: save")
 
     original_request = EndpointConfig.request
 
@@ -163,8 +165,9 @@ async def send(agent: Any, sender: str, text: str, kind: str) -> list[dict[str, 
     start = time.perf_counter()
     await agent.handle_message(UserMessage(text, output, sender, input_channel="rest"))
     total = time.perf_counter() - start
-    tracker = await agent.tracker_store.retrieve(sender)  # for the event count; not part of the turn
-    REC.turn["tracker store: load"].pop()
+    # For the event count, read from the database (not part of the turn, and not taking the tracker the next
+    # turn gets from the store's memory).
+    tracker = await agent.tracker_store.retrieve_full_tracker(sender)
     REC.close_turn(total, len(tracker.events) if tracker else 0, kind)
     return output.messages
 
