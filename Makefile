@@ -44,5 +44,5 @@ bench-qa:
 bench-load:
 	@scripts/setup.sh
 	@scripts/services.sh
-	@RASA_TELEMETRY_ENABLED=false .venv/bin/rasa train --domain domain --out models
+	@RASA_TELEMETRY_ENABLED=false .venv/bin/python -m bot.plugins.rasa_main train --domain domain --out models
 	@RASA_TELEMETRY_ENABLED=false .venv/bin/python scripts/bench_load.py

@@ -31,7 +31,7 @@ background_log=$(mktemp)
   .venv/bin/rasa data validate --data data --domain domain --config config.yml
   printf '\n[test] validate took %ss\n' "$(( $(date +%s) - bg_start ))"
   bg_start=$(date +%s)
-  .venv/bin/rasa train --domain domain --out models
+  .venv/bin/python -m bot.plugins.rasa_main train --domain domain --out models
   printf '\n[test] train took %ss\n' "$(( $(date +%s) - bg_start ))"
 ) >"$background_log" 2>&1 &
 background=$!
