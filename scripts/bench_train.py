@@ -38,7 +38,8 @@ CPU_SECONDS: list[float] = []  # CPU time (user + system) of each rasa run, in t
 
 
 def rasa(*args: str, log: Path) -> float:
-    """Run the rasa CLI of this venv (through bot/plugins/rasa_main.py); returns the wall-clock seconds (CPU seconds go to CPU_SECONDS)."""
+    """Run the rasa CLI of this venv (through bot/plugins/rasa_main.py); returns the wall-clock seconds
+    (CPU seconds go to CPU_SECONDS)."""
     command = [sys.executable, "-m", "bot.plugins.rasa_main", *args]  # as make test and `make run` train
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.monotonic()

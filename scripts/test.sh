@@ -48,6 +48,7 @@ if ! { .venv/bin/ruff check bot actions tests scripts &&
   .venv/bin/python -m pytest tests/unit -q -p no:cacheprovider; }; then
   wait "$background" || true
   show_background
+  printf '\n[test] lint or the unit tests failed (output above the validate + train output)\n'
   exit 1
 fi
 printf '\n[test] lint + unit took %ss\n' "$(( $(date +%s) - fg_start ))"
