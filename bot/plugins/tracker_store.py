@@ -109,26 +109,17 @@ class ConfiguredSQLTrackerStore(SQLTrackerStore):
         await self.stream_events(tracker)
         sender_id = tracker.sender_id
         kept = self._kept.pop(sender_id, None)
-        if kept is not None and kept.tracker is tracker:
-            with self.engine.begin() as connection:
-                if self._last_id(connection, sender_id) == kept.last_id:
-                    new_events = list(tracker.events)[kept.stored :]
-                    self._insert(connection, sender_id, new_events)
-                    last_id = self._last_id(connection, sender_id)
-                    self._after_save(tracker, new_events, last_id)
-                    return
-        # A tracker this process did not hand out, or the database changed under it: count, as Rasa does.
         with self.session_scope() as session:
-            new_events = list(self._additional_events(session, tracker))
+            if kept is not None and kept.tracker is tracker and self._last_id(session, sender_id) == kept.last_id:
+                new_events = list(tracker.events)[kept.stored :]
+            else:  # a tracker this process did not hand out, or the database changed under it: count, as Rasa does
+                new_events = list(self._additional_events(session, tracker))
             self._insert(session, sender_id, new_events)
             last_id = self._last_id(session, sender_id)
             session.commit()
-        self._after_save(tracker, new_events, last_id)
-
-    def _after_save(self, tracker: DialogueStateTracker, new_events: list[Event], last_id: int | None) -> None:
+        # A new session: Rasa's next retrieve starts at it, so this tracker (with the old one) is not kept.
         if last_id is not None and not any(isinstance(event, SessionStarted) for event in new_events):
-            # A new session: Rasa's next retrieve starts at it, so this tracker (with the old one) is dropped.
-            self._keep(tracker.sender_id, tracker, last_id, lent=False)
+            self._keep(sender_id, tracker, last_id, lent=False)
 
     def _insert(self, connection: sa.engine.Connection | sa.orm.Session, sender_id: str, events: list[Event]) -> None:
         """One INSERT for the rows Rasa's own save writes (same columns, same values, same JSON)."""

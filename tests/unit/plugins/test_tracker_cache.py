@@ -77,11 +77,17 @@ def as_dicts(tracker: DialogueStateTracker) -> list[dict[str, Any]]:
     return [event.as_dict() for event in tracker.events]
 
 
+def first_turn(store: Any, sender: str = "p1") -> DialogueStateTracker:
+    """A new conversation with its first answer, saved."""
+    tracker = run(store.get_or_create_tracker(sender))
+    turn(tracker, "klas 4", "q_stage", "klas_4")
+    run(store.save(tracker))
+    return tracker
+
+
 def test_the_next_turn_gets_the_tracker_the_last_one_stored(db_url: str) -> None:
     store = server()
-    first = run(store.get_or_create_tracker("p1"))
-    turn(first, "klas 4", "q_stage", "klas_4")
-    run(store.save(first))
+    first = first_turn(store)
     second = run(store.retrieve("p1"))
     assert second is first, "no rebuild from the database"
     turn(second, "NT", "q_profile", "nt")
@@ -110,9 +116,7 @@ def test_rows_are_the_ones_rasa_writes(db_url: str, tmp_path: Path) -> None:
 
 def test_a_message_answered_by_another_server_is_read_from_the_database(db_url: str) -> None:
     one, two = server(), server()
-    tracker = run(one.get_or_create_tracker("p1"))
-    turn(tracker, "klas 4", "q_stage", "klas_4")
-    run(one.save(tracker))
+    tracker = first_turn(one)
 
     elsewhere = run(two.retrieve("p1"))
     turn(elsewhere, "NT", "q_profile", "nt")
@@ -128,9 +132,7 @@ def test_a_message_answered_by_another_server_is_read_from_the_database(db_url: 
 
 def test_a_turn_that_failed_before_its_save_leaves_nothing_behind(db_url: str) -> None:
     store = server()
-    tracker = run(store.get_or_create_tracker("p1"))
-    turn(tracker, "klas 4", "q_stage", "klas_4")
-    run(store.save(tracker))
+    first_turn(store)
     failed = run(store.retrieve("p1"))
     turn(failed, "NT", "q_profile", "nt")  # the action server was down: no save
     retried = run(store.retrieve("p1"))
@@ -141,9 +143,7 @@ def test_a_turn_that_failed_before_its_save_leaves_nothing_behind(db_url: str) -
 
 def test_a_tracker_in_use_is_never_handed_out_twice(db_url: str) -> None:
     store = server()
-    tracker = run(store.get_or_create_tracker("p1"))
-    turn(tracker, "klas 4", "q_stage", "klas_4")
-    run(store.save(tracker))
+    tracker = first_turn(store)
     in_turn = run(store.retrieve("p1"))
     reader = run(store.retrieve("p1"))
     assert in_turn is tracker and reader is not tracker
@@ -152,9 +152,7 @@ def test_a_tracker_in_use_is_never_handed_out_twice(db_url: str) -> None:
 
 def test_a_new_session_is_read_as_rasa_reads_it(db_url: str) -> None:
     store = server()
-    tracker = run(store.get_or_create_tracker("p1"))
-    turn(tracker, "klas 4", "q_stage", "klas_4")
-    run(store.save(tracker))
+    tracker = first_turn(store)
     tracker = run(store.retrieve("p1"))
     for event in (ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen")):
         tracker.update(event)
@@ -167,9 +165,7 @@ def test_a_new_session_is_read_as_rasa_reads_it(db_url: str) -> None:
 
 def test_a_deleted_conversation_is_not_brought_back(db_url: str) -> None:
     store = server()
-    tracker = run(store.get_or_create_tracker("p1"))
-    turn(tracker, "klas 4", "q_stage", "klas_4")
-    run(store.save(tracker))
+    first_turn(store)
     engine = sa.create_engine(db_url)
     with engine.begin() as connection:
         connection.execute(sa.text("DELETE FROM events WHERE sender_id = 'p1'"))
@@ -199,9 +195,7 @@ def test_memory_is_bounded_in_number_and_time(db_url: str, monkeypatch: pytest.M
 def test_saving_an_unknown_tracker_counts_like_rasa(db_url: str) -> None:
     """A tracker built elsewhere (not retrieved here) is saved by counting what the database has."""
     store = server()
-    tracker = run(store.get_or_create_tracker("p1"))
-    turn(tracker, "klas 4", "q_stage", "klas_4")
-    run(store.save(tracker))
+    tracker = first_turn(store)
     events: list[Event] = list(tracker.events)
     copy = DialogueStateTracker.from_events("p1", events, DOMAIN.slots)
     turn(copy, "NT", "q_profile", "nt")
