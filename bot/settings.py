@@ -108,7 +108,7 @@ class Settings:
     rate_limit: RateLimit | None = RateLimit(rate=120, per=10.0, burst=60)
     trusted_proxies: int = 0
     workshop_cap: int = 60
-    max_waiting: int = 60  # messages one Rasa process takes on at once; more get "busy, try again" (0: no cap)
+    max_waiting: int = 200  # messages that may wait in line for a Rasa process; more get "busy" (0: no cap)
     purge_interval_s: int = 3600
     result_secret: str | None = None  # key of the "Mijn keuzespiegel" links; None: a random key in data_dir
 
@@ -204,7 +204,7 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         ),
         trusted_proxies=_int(env, "KEUZESPIEGEL_TRUSTED_PROXIES", 0, minimum=0),
         workshop_cap=_int(env, "KEUZESPIEGEL_WORKSHOP_CAP", 60, minimum=1),
-        max_waiting=_int(env, "KEUZESPIEGEL_MAX_WAITING", 60, minimum=0),
+        max_waiting=_int(env, "KEUZESPIEGEL_MAX_WAITING", 200, minimum=0),
         purge_interval_s=_int(env, "KEUZESPIEGEL_PURGE_INTERVAL", 3600, minimum=1),
         result_secret=check_result_secret(env.get("KEUZESPIEGEL_RESULT_SECRET", "").strip() or None),
     )

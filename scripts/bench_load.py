@@ -9,11 +9,11 @@ In one run, on this machine, against the same simulated pupils (benchmarks/load/
   Redis lock store, nginx, the web server).
 
 Scenarios per target: one user back to back, 30 users back to back (the most one setup can do), and 30, 100 and
-300 pupils with 3-8 s think time; the cluster also 50, 70, 150 and 200 pupils, to find its capacity at p95 <= 1 s
+300 pupils with 3-8 s think time; the cluster also 70, 85, 125, 150 and 200 pupils, to find its capacity at p95 <= 1 s
 with one and with two Rasa servers. Reported: p50/p95/p99 per message, errors, messages per second, and CPU
 (share of one core, averaged over the scenario) and peak memory per process, including locust itself.
 
-Usage: .venv/bin/python scripts/bench_load.py [--quick] [--fresh-moodbot] [--targets ...] [--no-write]
+Usage: .venv/bin/python scripts/bench_load.py [--quick] [--fresh-moodbot] [--targets ...] [--no-write] [--pupils N ...]
 Heavy and long (about 35 minutes): run it under `flock /tmp/ks-heavy.lock`.
 """
 
@@ -66,15 +66,20 @@ class Scenario:
 # (the most messages a second it answers with p95 at most 1 s and no errors) can be read off with one and with
 # two Rasa servers.
 PUPILS = (30, 100, 300)
-CAPACITY_STEPS = (50, 70, 150, 200)
+CAPACITY_STEPS = (70, 85, 125, 150, 200)
 CAPACITY_P95_MS = 1000.0
 
 
-def scenarios(quick: bool, seconds: int = 60, capacity: bool = False) -> list[Scenario]:
+def scenarios(
+    quick: bool, seconds: int = 60, capacity: bool = False, pupils: list[int] | None = None
+) -> list[Scenario]:
     """`seconds` is the measured time of each pupil scenario; the back-to-back ones take half of it.
-    `capacity` adds the cluster's extra pupil counts."""
+    `capacity` adds the cluster's extra pupil counts. `pupils`: only these pupil counts (a quick look at one
+    load while working on it; not the committed benchmark)."""
     if quick:
         return [Scenario("1 user, back to back", 1, "0", 10), Scenario("30 pupils", 30, "3,8", 15)]
+    if pupils:
+        return [Scenario(f"{n} pupils", n, "3,8", seconds) for n in sorted(set(pupils))]
     short = max(15, seconds // 2)
     counts = sorted({*PUPILS, *(CAPACITY_STEPS if capacity else ())})
     return [
@@ -352,7 +357,8 @@ def write(results: list[dict], meta: dict[str, Any]) -> None:
         "Simulated pupils (`benchmarks/load/locustfile.py`) answer",
         "every question, half with a button and half with free text, ask a question after the reveal and start again;",
         "moodbot's users greet, tell a mood, answer and say goodbye. Latency is per message, at the client.",
-        'A full Keuzespiegel server answers "busy" (429 with Retry-After, `KEUZESPIEGEL_MAX_WAITING`); the simulated',
+        'A Keuzespiegel server lets messages wait in line, oldest first; one that would wait too long gets "busy" (429',
+        "with Retry-After, `bot/plugins/admission.py`); the simulated",
         "pupil then waits and sends the message again, as the widget does. Those answers are counted under",
         '"busy, sent again" and are not errors; msgs/s and the latencies are those of the messages answered.',
         "CPU is the share of one core a process tree used, averaged over the measured time; memory is its peak RSS.",
@@ -397,7 +403,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=int, default=60, help="measured seconds per pupil scenario")
     parser.add_argument("--fresh-moodbot", action="store_true")
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--pupils", type=int, nargs="*", help="only these pupil counts (implies --no-write)")
     args = parser.parse_args(argv)
+    if args.pupils:
+        args.no_write = True
     if not any((ROOT / "models").glob("*.tar.gz")):
         raise SystemExit("bench-load: no trained model in models/; run `make run` or `rasa train` first")
     if "moodbot" in args.targets:
@@ -422,7 +431,7 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 with setup as target:
                     run_locust(target, warmup, work, record=False)
-                    for scenario in scenarios(args.quick, args.seconds, capacity=name.startswith("cluster")):
+                    for scenario in scenarios(args.quick, args.seconds, name.startswith("cluster"), args.pupils):
                         result = run_locust(target, scenario, work)
                         results.append(result)
                         print(

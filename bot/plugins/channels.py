@@ -10,9 +10,9 @@ Same URL as Rasa's own REST channel (POST /webhooks/rest/webhook). In order, for
    buttons pass (ALLOWED_PAYLOADS); any other "/" text loses its slashes and braces and is plain text;
 5. the metadata keeps a workshop code only if the workshop exists, is open and has room
    (bot.workshops.registry.Gate), and `demo: true`;
-6. when this process already has KEUZESPIEGEL_MAX_WAITING messages on its hands, or its oldest ones have
-   waited more than 5 s (`Queue`), the answer is a quick 429 "busy" with Retry-After instead of a reply that
-   comes after the widget has given up;
+6. a few turns run at once; the other messages wait in line, oldest first (bot/plugins/admission.py). One that
+   waited 8 s, or finds KEUZESPIEGEL_MAX_WAITING messages in line before it, gets 429 "busy" with Retry-After
+   instead of a reply that comes after the widget has given up; the copy the widget sends keeps its place;
 7. a message the widget sends again (same `metadata.message_id`) is handled once (bot/plugins/replay.py);
 8. if Rasa fails on the message (database or action server away), the answer is 503 with a Dutch
    message, so the widget offers to send it again instead of showing nothing.
@@ -25,7 +25,6 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import functools
-import itertools
 import json
 import logging
 import math
@@ -46,6 +45,7 @@ from sanic.response import HTTPResponse
 from bot import settings
 from bot.core.content import DONT_KNOW, PERSONA_ORDER, decode_answer, get_questionnaire
 from bot.core.safety import CHECK_IN, CRISIS, assess
+from bot.plugins.admission import Admission, Busy
 from bot.plugins.replay import Replays, Replies, message_id_of, replies_after
 from bot.workshops.registry import Gate
 
@@ -199,50 +199,6 @@ def client_address(request: Request, trusted_proxies: int) -> str:
     return forwarded[-trusted_proxies] if len(forwarded) >= trusted_proxies else forwarded[0]
 
 
-# ---- a bounded queue ------------------------------------------------------------------------------------
-
-# A message older than this in the queue means the server is behind: new messages are told "busy".
-MAX_QUEUE_SECONDS = 5.0
-# ... once at least this many messages have waited that long (one slow message alone is no crowd).
-SLOW_CROWD = 4
-
-
-class Queue:
-    """The messages this Rasa process has on its hands, oldest first.
-
-    Full when `limit` messages are in it (0: no limit), or when the SLOW_CROWD oldest have all waited more than
-    MAX_QUEUE_SECONDS: a message let in then would be answered after the widget's 15 s. Measured on a
-    2-core machine with 200 pupils, the count alone let the cold first turns wait past that.
-    """
-
-    def __init__(self, limit: int, clock: Callable[[], float] = time.monotonic) -> None:
-        self.limit = limit
-        self._clock = clock
-        self._entered: OrderedDict[int, float] = OrderedDict()  # ticket -> when it came in
-        self._tickets = 0
-
-    def full(self) -> bool:
-        if not self.limit:
-            return False
-        if len(self._entered) >= self.limit:
-            return True
-        if len(self._entered) < SLOW_CROWD:
-            return False
-        oldest = list(itertools.islice(self._entered.values(), SLOW_CROWD))
-        return self._clock() - oldest[-1] > MAX_QUEUE_SECONDS
-
-    def enter(self) -> int:
-        self._tickets += 1
-        self._entered[self._tickets] = self._clock()
-        return self._tickets
-
-    def leave(self, ticket: int) -> None:
-        self._entered.pop(ticket, None)
-
-    def __len__(self) -> int:
-        return len(self._entered)
-
-
 # ---- Rasa failures -----------------------------------------------------------------------------------
 
 # Set per request: Rasa reports a failed action or tracker store only through its log, inside the same task.
@@ -317,7 +273,7 @@ class SafeRestInput(RestInput):
         self.limiter = RateLimiter(self.config.rate_limit) if self.config.rate_limit else None
         self.gate = Gate(db_url=self.config.db_url, cap=self.config.workshop_cap)
         self.replays = Replays()
-        self.queue = Queue(self.config.max_waiting)
+        self.admission = Admission(self.config.max_waiting)
 
     @classmethod
     def name(cls) -> str:
@@ -371,9 +327,6 @@ class SafeRestInput(RestInput):
             sender = body.get("sender")
             if not isinstance(sender, str) or not SENDER_ID.match(sender):
                 return _error(400, UNREADABLE)
-            if self.queue.full():
-                # Full: a quick "try again in a moment" beats an answer that arrives after the widget gave up.
-                return _error(429, BUSY, **{"Retry-After": str(BUSY_RETRY_SECONDS)})
             message = body.get("message")
             if isinstance(message, str) and len(message) > MAX_MESSAGE_CHARS:
                 # The safety net on 2,000 characters takes a while: not on the loop every chat shares.
@@ -386,13 +339,15 @@ class SafeRestInput(RestInput):
             async def turn() -> Replies:
                 collector = CollectingOutputChannel()
                 failures: list[str] = []
-                token = _failure.set(failures)
-                try:
-                    await on_new_message(
-                        UserMessage(text, collector, sender, input_channel=CHANNEL_NAME, metadata=metadata)
-                    )
-                finally:
-                    _failure.reset(token)
+                # In line for a turn inside the replay task: a copy sent meanwhile waits for this one.
+                async with self.admission.turn((sender, message_id) if message_id is not None else None):
+                    token = _failure.set(failures)
+                    try:
+                        await on_new_message(
+                            UserMessage(text, collector, sender, input_channel=CHANNEL_NAME, metadata=metadata)
+                        )
+                    finally:
+                        _failure.reset(token)
                 if failures:
                     raise TurnFailed(failures[0])
                 return collector.messages
@@ -400,9 +355,11 @@ class SafeRestInput(RestInput):
             # Only a copy the widget marks as sent again is looked up in the conversation store.
             retried = message_id is not None and _is_retry(body)
             stored = functools.partial(stored_replies, request, sender, message_id) if retried else None
-            ticket = self.queue.enter()
             try:
                 replies = await self.replays.handle(sender, message_id, turn, stored)
+            except Busy:
+                # A quick "try again in a moment" beats an answer that arrives after the widget gave up.
+                return _error(429, BUSY, **{"Retry-After": str(BUSY_RETRY_SECONDS)})
             except asyncio.CancelledError:
                 logger.error("message for a conversation timed out")
                 return _error(503, UNAVAILABLE)
@@ -412,8 +369,6 @@ class SafeRestInput(RestInput):
             except Exception as exc:  # noqa: BLE001 - any failure: the widget offers to send again
                 logger.error("message could not be handled: %s", type(exc).__name__)
                 return _error(503, UNAVAILABLE)
-            finally:
-                self.queue.leave(ticket)
             return response.json(replies)
 
         return hook
