@@ -4,6 +4,8 @@ and turn the result into Rasa events and messages.
 
 from __future__ import annotations
 
+from typing import Any
+
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import ActionExecutionRejected, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -54,6 +56,15 @@ def _wipe_answers() -> list[EventType]:
     return events
 
 
+def _changed_slots(tracker: Tracker, slots: dict[str, Any], requested: str) -> list[EventType]:
+    """SlotSet events for the slots whose value changes, and always for the requested one (set to None first).
+
+    Every event is stored, replayed by Rasa's policies at each prediction and sent to the action server with
+    every call; most scores and counters stay the same from one answer to the next.
+    """
+    return [SlotSet(k, v) for k, v in slots.items() if k == requested or tracker.get_slot(k) != v]
+
+
 class ValidateQuestionnaireForm(FormValidationAction):
     """Hands each pupil message to bot.core.turn.take_turn and turns its verdict into Rasa events."""
 
@@ -80,13 +91,13 @@ class ValidateQuestionnaireForm(FormValidationAction):
         )
         if result.kind in (turn.SIDE_STEP, turn.CRISIS, turn.CHECK_IN):
             # A rule answers (the side step, or the safety path), then the form asks this question again.
-            events = [SlotSet(requested, None), *[SlotSet(k, v) for k, v in result.slots.items()]]
+            events = [SlotSet(requested, None), *_changed_slots(tracker, result.slots, requested)]
             return [*events, ActionExecutionRejected(self.form_name())]
         if result.kind == turn.RESTART:
             dispatcher.utter_message(response="utter_start_over")
             events = _wipe_answers()
         else:
-            events = [SlotSet(requested, None), *[SlotSet(k, v) for k, v in result.slots.items()]]
+            events = [SlotSet(requested, None), *_changed_slots(tracker, result.slots, requested)]
             if result.kind == turn.RESUME:
                 dispatcher.utter_message(response="utter_resume")
             elif result.kind == turn.TALK:

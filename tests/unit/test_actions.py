@@ -107,6 +107,24 @@ def test_button_answer_fills_the_question_and_moves_on() -> None:
     assert slots["misunderstood"] == 0.0
 
 
+def test_only_slots_whose_value_changes_become_events() -> None:
+    """Every event is stored and replayed at each prediction: a score or counter that stays the same is left out."""
+    slots, _ = answer(empty_slots(), "stage", "ik zit in 5 havo")
+    slot = slot_for("hobbies_breadth")
+    payload = button_payload("hobbies_breadth", "many")
+    entities = option_entity("hobbies_breadth", "many")
+    tracker = make_tracker(slots, payload, requested=slot, filled={slot: payload}, entities=entities)
+    events, _ = run(ValidateQuestionnaireForm(), tracker)
+    changed = slot_events(events)
+    assert changed[slot] == "many"
+    assert (events[0]["name"], events[0]["value"]) == (slot, None), "the requested slot is always set afresh"
+    others = [e for e in events if e.get("event") == "slot" and e["name"] != slot]
+    assert all(slots.get(e["name"]) != e["value"] for e in others), "no event repeats a slot's value"
+    for name in ("misunderstood", "side_steps", "pause"):
+        assert name not in changed, f"{name} did not change"
+    assert changed["exploration"] != slots["exploration"], "a score that moved is set"
+
+
 def test_free_text_answer_updates_the_scores() -> None:
     slots, _ = answer(empty_slots(), "stage", "ik zit in 5 havo")
     slots, _ = answer(slots, "hobbies_breadth", "van alles geprobeerd, judo hockey piano en nog meer")

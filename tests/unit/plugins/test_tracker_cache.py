@@ -202,3 +202,17 @@ def test_saving_an_unknown_tracker_counts_like_rasa(db_url: str) -> None:
     run(store.save(copy))
     assert as_dicts(copy) == stored(db_url, "p1")
     assert len(rows(db_url)) == len(copy.events)
+
+
+def test_the_newest_event_is_found_through_one_index(db_url: str) -> None:
+    """`_last_id` runs three times a turn: it must not read every event of the conversation."""
+    store = server()
+    server()  # a second server on the same database (the cluster) starts without an error
+    table = store.SQLEvent.__table__
+    indexes = {i["name"]: i["column_names"] for i in sa.inspect(store.engine).get_indexes(table.name)}
+    assert indexes[tracker_store.NEWEST_EVENT_INDEX] == ["sender_id", "id"]
+    with store.engine.connect() as connection:
+        plan = connection.exec_driver_sql(
+            f"EXPLAIN QUERY PLAN SELECT max(id) FROM {table.name} WHERE sender_id = 'x'"
+        ).fetchall()
+    assert tracker_store.NEWEST_EVENT_INDEX in " ".join(str(row) for row in plan)
