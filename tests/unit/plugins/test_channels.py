@@ -436,23 +436,35 @@ def test_a_message_sent_again_is_answered_once(tmp_path: Path) -> None:
 
 
 def test_a_full_server_answers_busy_at_once(tmp_path: Path) -> None:
+    channel = make_channel(tmp_path, max_waiting=1)
+    release = asyncio.Event()
+
     async def slow(message: UserMessage) -> None:
-        await asyncio.sleep(0.5)
+        await release.wait()
         await echo(message)
 
+    async def until(condition: Callable[[], bool]) -> None:
+        deadline = time.monotonic() + 30
+        while not condition():
+            assert time.monotonic() < deadline, "the server never got there"
+            await asyncio.sleep(0.01)
+
     async def body(url: str) -> None:
+        # TURNS_AT_ONCE messages run and one waits in line (max_waiting=1): the next one is told "busy" at once.
+        held = [asyncio.ensure_future(post(url, {"sender": f"s{i}", "message": "hoi"})) for i in range(TURNS_AT_ONCE)]
+        await until(lambda: channel.admission.running == TURNS_AT_ONCE)
+        held.append(asyncio.ensure_future(post(url, {"sender": "waiting", "message": "hoi"})))
+        await until(lambda: channel.admission.waiting == 1)
         started = time.monotonic()
-        # TURNS_AT_ONCE messages run, one waits in line (max_waiting=1), the last one is told "busy" at once.
-        count = TURNS_AT_ONCE + 2
-        results = await asyncio.gather(*(post(url, {"sender": f"s{i}", "message": "hoi"}) for i in range(count)))
-        statuses = sorted(status for status, _, _ in results)
-        assert statuses == [200] * (count - 1) + [429]
-        busy = next(r for r in results if r[0] == 429)
+        busy = await post(url, {"sender": "late", "message": "hoi"})
+        assert busy[0] == 429
+        assert time.monotonic() - started < 5, "at once, not after a wait"
         assert busy[1] == {"error": channels.BUSY}
         assert busy[2]["Retry-After"] == str(channels.BUSY_RETRY_SECONDS)
         assert busy[2]["Access-Control-Expose-Headers"] == "Retry-After", "the widget on another origin reads it"
-        assert time.monotonic() - started < 5
-        status, _, _ = await post(url, {"sender": "s9", "message": "hoi"})  # room again afterwards
+        release.set()
+        assert [status for status, _, _ in await asyncio.gather(*held)] == [200] * (TURNS_AT_ONCE + 1)
+        status, _, _ = await post(url, {"sender": "late", "message": "hoi"})  # room again afterwards
         assert status == 200
 
-    serve(make_channel(tmp_path, max_waiting=1), slow, body)
+    serve(channel, slow, body)
