@@ -104,7 +104,7 @@ class ConfiguredSQLTrackerStore(SQLTrackerStore):
                 raise
 
     def _last_id(self, connection: sa.engine.Connection | sa.orm.Session, sender_id: str) -> int | None:
-        """The id of the newest stored event of this conversation (the sender_id column is indexed)."""
+        """The id of the newest stored event of this conversation (one entry of NEWEST_EVENT_INDEX)."""
         table = self.SQLEvent.__table__
         return connection.execute(sa.select(sa.func.max(table.c.id)).where(table.c.sender_id == sender_id)).scalar()
 

@@ -118,7 +118,10 @@ def test_a_full_line_refuses_its_youngest_message() -> None:
     asyncio.run(scenario())
 
 
-def test_a_client_that_leaves_the_line_takes_no_turn() -> None:
+@pytest.mark.parametrize("handed", [False, True], ids=["while waiting", "just after it was handed its turn"])
+def test_a_client_that_leaves_the_line_takes_no_turn(handed: bool) -> None:
+    """Gone while still waiting, or gone right after the turn was handed to it: the next message gets the turn."""
+
     async def scenario() -> None:
         line = Admission(limit=5, turns=1, max_wait=5)
         turns = Turns(line)
@@ -127,35 +130,18 @@ def test_a_client_that_leaves_the_line_takes_no_turn() -> None:
         gone = turns.send("gone")
         after = turns.send("after")
         await settle()
-        gone.cancel()
-        await settle()
-        assert line.waiting == 1
-        turns.release["running"].set()
+        if handed:
+            turns.release["running"].set()
+            await asyncio.sleep(0)  # "running" leaves and hands its turn to "gone" ...
+            await asyncio.sleep(0)
+            gone.cancel()  # ... whose client is gone before it could start
+        else:
+            gone.cancel()
+            await settle()
+            assert line.waiting == 1
+            turns.release["running"].set()
         await settle()
         assert turns.started == ["running", "after"]
-        turns.release["after"].set()
-        await asyncio.gather(running, after)
-        assert line.running == 0 and line.waiting == 0
-
-    asyncio.run(scenario())
-
-
-def test_a_turn_handed_to_a_leaving_client_passes_on() -> None:
-    async def scenario() -> None:
-        line = Admission(limit=5, turns=1, max_wait=5)
-        turns = Turns(line)
-        running = turns.send("running")
-        await settle()
-        handed = turns.send("handed")
-        after = turns.send("after")
-        await settle()
-        turns.release["running"].set()
-        await asyncio.sleep(0)  # "running" leaves and hands its turn to "handed" ...
-        await asyncio.sleep(0)
-        handed.cancel()  # ... whose client is gone before it could start
-        await settle()
-        assert "handed" not in turns.started
-        assert turns.started[-1] == "after"
         turns.release["after"].set()
         await asyncio.gather(running, after)
         assert line.running == 0 and line.waiting == 0
