@@ -89,13 +89,16 @@ http {{
     # One pupil's messages go to one Rasa server: the widget sends its sender id as ?sender=... (no CORS
     # preflight) or as the header X-Keuzespiegel-Sender. Without either, the key is empty and nginx falls back
     # to round robin; the Redis lock store still keeps one pupil's messages in order.
+    # A plain hash, not `consistent`: nginx's consistent ring split pupils 45/55 between two servers on these
+    # ports, a plain hash splits them evenly. The cluster's size is fixed while it runs, and a pupil moved by
+    # a restart with another size loses nothing (the conversation is in PostgreSQL).
     map $http_x_keuzespiegel_sender $keuzespiegel_sender {{
         "" $arg_sender;
         default $http_x_keuzespiegel_sender;
     }}
 
     upstream keuzespiegel_rasa {{
-        hash $keuzespiegel_sender consistent;
+        hash $keuzespiegel_sender;
 {rasa_servers}
         keepalive 32;
     }}

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import re
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -35,7 +41,7 @@ def test_nginx_hashes_on_the_sender_and_lists_every_server(tmp_path: Path) -> No
     shape = settings.ClusterSettings(3, 2, 5010, 5060, 5433, 6380)
     conf = cluster.nginx_conf(config, shape, tmp_path, tmp_path / "logs")
     rasa_block = re.search(r"upstream keuzespiegel_rasa \{(.*?)\}", conf, re.S).group(1)
-    assert "hash $keuzespiegel_sender consistent;" in rasa_block
+    assert "hash $keuzespiegel_sender;" in rasa_block
     assert re.findall(r"server 127\.0\.0\.1:(\d+)", rasa_block) == ["5011", "5012", "5013"]
     actions_block = re.search(r"upstream keuzespiegel_actions \{(.*?)\}", conf, re.S).group(1)
     assert re.findall(r"server 127\.0\.0\.1:(\d+)", actions_block) == ["5061", "5062"]
@@ -47,6 +53,56 @@ def test_nginx_hashes_on_the_sender_and_lists_every_server(tmp_path: Path) -> No
     actions_server = conf[conf.index(f"listen 127.0.0.1:{config.actions_port};") :]
     assert "client_max_body_size 16m;" in actions_server
     assert conf.count("{") == conf.count("}")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _first_upstream(url: str) -> str:
+    """The Rasa server nginx picks first for this request. No Rasa server runs here, so nginx answers 502
+    after trying them; X-Keuzespiegel-Upstream lists the ones it tried, its own choice first."""
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            header = response.headers["X-Keuzespiegel-Upstream"]
+    except urllib.error.HTTPError as error:
+        header = error.headers["X-Keuzespiegel-Upstream"]
+    return header.split(",")[0].strip()
+
+
+@pytest.mark.parametrize("rasa_servers", [2, 3])
+def test_nginx_spreads_pupils_evenly_and_keeps_each_on_one_server(tmp_path: Path, rasa_servers: int) -> None:
+    """The real nginx with the generated configuration: 3,000 pupils split within 5 % of even, and one pupil's
+    messages all reach one server. (nginx's consistent hash ring split the same pupils 45/55 over two servers
+    and 29/33/39 over three.) The sender ids are fixed, so the split is the same at every run."""
+    port = _free_port()
+    config = dataclasses.replace(settings.load(), rasa_port=port, actions_port=_free_port(), host="localhost")
+    shape = settings.ClusterSettings(rasa_servers, 1, 5910, 5960, 5450, 6399)  # ports where nothing listens
+    for sub in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
+        (tmp_path / "tmp" / sub).mkdir(parents=True)
+    (tmp_path / "logs").mkdir()
+    conf = tmp_path / "nginx.conf"
+    conf.write_text(cluster.nginx_conf(config, shape, tmp_path, tmp_path / "logs"))
+    nginx = subprocess.Popen([cluster.find_program("nginx"), "-c", str(conf), "-p", str(tmp_path), "-g", "daemon off;"])
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while not cluster._http_ready(f"{base}/nginx-health")():
+            assert nginx.poll() is None and time.monotonic() < deadline, "nginx did not start"
+            time.sleep(0.1)
+        pupils = 3000
+        counts = collections.Counter(
+            _first_upstream(f"{base}/webhooks/rest/webhook?sender=pupil-{i:04d}") for i in range(pupils)
+        )
+        assert set(counts) == {f"127.0.0.1:{p}" for p in shape.rasa_ports()}
+        even = pupils / rasa_servers
+        assert all(abs(n - even) <= 0.05 * even for n in counts.values()), counts
+        assert len({_first_upstream(f"{base}/webhooks/rest/webhook?sender=pupil-0007") for _ in range(5)}) == 1
+    finally:
+        nginx.terminate()
+        nginx.wait(timeout=30)
 
 
 @pytest.mark.parametrize(
