@@ -9,8 +9,8 @@ In one run, on this machine, against the same simulated pupils (benchmarks/load/
   Redis lock store, nginx, the web server).
 
 Scenarios per target: one user back to back, 30 users back to back (the most one setup can do), and 30, 100 and
-300 pupils with 3-8 s think time; the cluster also 70, 85, 125, 150 and 200 pupils, to find its capacity at p95 <= 1 s
-with one and with two Rasa servers. Reported: p50/p95/p99 per message, errors, messages per second, and CPU
+300 pupils with 3-8 s think time; the cluster also the pupil counts of CAPACITY_STEPS, to find its capacity at
+p95 <= 1 s with one and with two Rasa servers. Reported: p50/p95/p99 per message, errors, messages per second, and CPU
 (share of one core, averaged over the scenario) and peak memory per process, including locust itself.
 
 Usage: .venv/bin/python scripts/bench_load.py [--quick] [--fresh-moodbot] [--targets ...] [--no-write]

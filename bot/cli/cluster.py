@@ -324,11 +324,17 @@ def start_redis(stack: Cluster, state: Path, port: int) -> None:
     stack.wait("redis", lambda: _redis_ready(port), timeout=30)
 
 
-def start_nginx(stack: Cluster, state: Path) -> None:
+def write_nginx_conf(config: settings.Settings, cluster: settings.ClusterSettings, state: Path, log_dir: Path) -> Path:
+    """nginx.conf under `state`, with the temporary directories it names."""
     for sub in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
         (state / "tmp" / sub).mkdir(parents=True, exist_ok=True)
     conf = state / "nginx.conf"
-    conf.write_text(nginx_conf(stack.config, stack.cluster, state, stack.log_dir))
+    conf.write_text(nginx_conf(config, cluster, state, log_dir))
+    return conf
+
+
+def start_nginx(stack: Cluster, state: Path) -> None:
+    conf = write_nginx_conf(stack.config, stack.cluster, state, stack.log_dir)
     stack.launch(
         "nginx",
         [find_program("nginx"), "-c", str(conf), "-p", str(state), "-g", "daemon off;"],

@@ -80,11 +80,8 @@ def test_nginx_spreads_pupils_evenly_and_keeps_each_on_one_server(tmp_path: Path
     port = _free_port()
     config = dataclasses.replace(settings.load(), rasa_port=port, actions_port=_free_port(), host="localhost")
     shape = settings.ClusterSettings(rasa_servers, 1, 5910, 5960, 5450, 6399)  # ports where nothing listens
-    for sub in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
-        (tmp_path / "tmp" / sub).mkdir(parents=True)
     (tmp_path / "logs").mkdir()
-    conf = tmp_path / "nginx.conf"
-    conf.write_text(cluster.nginx_conf(config, shape, tmp_path, tmp_path / "logs"))
+    conf = cluster.write_nginx_conf(config, shape, tmp_path, tmp_path / "logs")
     nginx = subprocess.Popen([cluster.find_program("nginx"), "-c", str(conf), "-p", str(tmp_path), "-g", "daemon off;"])
     try:
         base = f"http://127.0.0.1:{port}"
